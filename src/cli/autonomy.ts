@@ -1,0 +1,33 @@
+// `autonomy`: the runtime's command tree. Each command's module is imported only when it runs,
+// so a call such as `autonomy eval` pays only for what it uses.
+import { Command } from 'commander';
+import { VERSION } from '../common/version.ts';
+import { runMain } from './main.ts';
+
+/** Builds the command tree; exported so tests can inspect it without spawning a process. */
+export function buildProgram(): Command {
+  const program = new Command('autonomy')
+    .description('Runtime governance for autonomous agents: every tool call is evaluated against a Rego policy before it runs.')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`autonomy ${VERSION}\n`);
+    });
+
+  return program;
+}
+
+await runMain('autonomy', async () => {
+  const program = buildProgram();
+  if (process.argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
+  await program.parseAsync(process.argv);
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+});

@@ -1,0 +1,32 @@
+// Shared process wrapper for every program: maps errors to exit codes, never prints a stack
+// trace for a user error.
+import { CommanderError } from 'commander';
+import { ExitCode, isAutonomyError } from '../common/errors.ts';
+
+/** Runs a program's main function and exits with the code the error model prescribes. */
+export async function runMain(program: string, main: () => Promise<number | void>): Promise<void> {
+  let code: number;
+  try {
+    code = (await main()) ?? ExitCode.ok;
+  } catch (e) {
+    code = reportError(program, e);
+  }
+  process.exitCode = code;
+}
+
+/** Prints an error the way users should see it and returns its exit code. */
+export function reportError(program: string, e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander has already printed help or its own message.
+    return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (isAutonomyError(e)) {
+    process.stderr.write(`${program}: ${e.toString()}\n`);
+    // Deliberate errors that reach the top are about the user's input; negative answers
+    // (deny, failed verification) are returned as exit code 1 by the command, not thrown.
+    return ExitCode.usage;
+  }
+  const detail = process.env['AUTONOMY_DEBUG'] && e instanceof Error ? `\n${e.stack ?? ''}` : '';
+  process.stderr.write(`${program}: internal error: ${e instanceof Error ? e.message : String(e)}${detail}\n`);
+  return ExitCode.internal;
+}
