@@ -1,0 +1,55 @@
+// Argument checkers shared by every builtin family: each returns the typed value or throws
+// OPA's operand type error. Positions are 1-based, as in OPA's messages.
+import { ObjectValue, SetValue, isNumber, isInteger, type Value } from '../value.ts';
+import { operandTypeError } from './builtin.ts';
+
+export function str(args: readonly Value[], pos: number): string {
+  const v = args[pos - 1]!;
+  if (typeof v !== 'string') throw operandTypeError(pos, v, 'string');
+  return v;
+}
+
+export function number(args: readonly Value[], pos: number): number | bigint {
+  const v = args[pos - 1]!;
+  if (!isNumber(v)) throw operandTypeError(pos, v, 'number');
+  return v;
+}
+
+/** An integral number; a float gets OPA's "must be integer number but got floating-point number". */
+export function integer(args: readonly Value[], pos: number): number | bigint {
+  const v = number(args, pos);
+  if (!isInteger(v)) throw operandTypeError(pos, 'floating-point number', 'integer number');
+  return v;
+}
+
+export function bool(args: readonly Value[], pos: number): boolean {
+  const v = args[pos - 1]!;
+  if (typeof v !== 'boolean') throw operandTypeError(pos, v, 'boolean');
+  return v;
+}
+
+export function array(args: readonly Value[], pos: number): readonly Value[] {
+  const v = args[pos - 1]!;
+  if (!Array.isArray(v)) throw operandTypeError(pos, v, 'array');
+  return v as readonly Value[];
+}
+
+export function object(args: readonly Value[], pos: number): ObjectValue {
+  const v = args[pos - 1]!;
+  if (!(v instanceof ObjectValue)) throw operandTypeError(pos, v, 'object');
+  return v;
+}
+
+export function set(args: readonly Value[], pos: number): SetValue {
+  const v = args[pos - 1]!;
+  if (!(v instanceof SetValue)) throw operandTypeError(pos, v, 'set');
+  return v;
+}
+
+/** The elements of an array or a set. */
+export function arrayOrSet(args: readonly Value[], pos: number): readonly Value[] {
+  const v = args[pos - 1]!;
+  if (Array.isArray(v)) return v as readonly Value[];
+  if (v instanceof SetValue) return [...v.values()];
+  throw operandTypeError(pos, v, 'array', 'set');
+}
