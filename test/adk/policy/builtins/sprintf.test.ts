@@ -40,7 +40,7 @@ test('strings and other values', () => {
   assert.equal(fmt('%5s|%-5s|%.2s', 'ab', 'ab', 'héllo'), '   ab|ab   |hé');
   assert.equal(fmt('%v', v([1, 'a', null])), '[1, "a", null]');
   assert.equal(fmt('%v %v', true, set(2, 1)), 'true {1, 2}');
-  assert.equal(fmt('%v', v({ a: 1 })), '{"a": 1}');
+  assert.equal(fmt('%v', v({ b: 1, a: [2] })), '{"a": [2], "b": 1}');
   assert.equal(fmt('%v', set()), 'set()');
 });
 
