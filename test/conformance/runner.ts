@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { AutonomyError } from '../../src/common/errors.ts';
 import { compile, type ResultRow } from '../../src/adk/policy/index.ts';
 import { parseTerm } from '../../src/adk/policy/parser.ts';
-import { compare, equal, fromJS, makeObject, makeSet, type Value } from '../../src/adk/policy/value.ts';
+import { compare, equal, formatValue, fromJS, makeObject, makeSet, toJS, type Value } from '../../src/adk/policy/value.ts';
 
 export interface ConformanceCase {
   note: string;
@@ -87,12 +87,13 @@ export function runCase(c: ConformanceCase, file: string): CaseOutcome {
   const got = rowSet(rows!.map((r) => bindingsOf(r, c)), c);
   const want = rowSet((c.want_result ?? []).map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJS(v)] as const))), c);
   if (equal(got, want)) return { ...base, status: 'passed', reason: '' };
-  return { ...base, status: 'failed', reason: `result mismatch: got ${show(got)}, want ${show(want)}` };
+  return { ...base, status: 'failed', reason: `result mismatch: got ${formatValue(got)}, want ${formatValue(want)}` };
 }
 
+/** A row's bindings as OPA's runner sees them: after a JSON round trip (sets become arrays). */
 function bindingsOf(r: ResultRow, c: ConformanceCase): Map<string, Value> {
   const out = new Map<string, Value>();
-  for (const [k, v] of r.bindings) if (!(c.ignore_generated_vars && k.startsWith('__'))) out.set(k, v);
+  for (const [k, v] of r.bindings) if (!(c.ignore_generated_vars && k.startsWith('__'))) out.set(k, fromJS(toJS(v)));
   return out;
 }
 
@@ -109,25 +110,10 @@ function rowSet(rows: Map<string, Value>[], c: ConformanceCase): Value {
   );
 }
 
-function show(v: Value): string {
-  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x));
-  void s;
-  return formatForHumans(v);
-}
-
-function formatForHumans(v: Value): string {
-  // Sets of row objects print as Rego terms; good enough to compare by eye.
-  return String(import.meta.resolve ? formatValue(v) : v);
-}
-
-import { formatValue } from '../../src/adk/policy/value.ts';
-
 /** The value of an input written as a Rego term (constants, composites and sets only). */
 function termValue(text: string): Value {
-  const t = parseTerm(text, 'input_term');
-  const policy = compile([]);
-  const rows = policy.eval(`__input_term := ${text}`);
-  void t;
+  parseTerm(text, 'input_term');
+  const rows = compile([]).eval(`__input_term := ${text}`);
   if (rows.length !== 1) throw new AutonomyError('rego_parse_error', 'input_term is not a ground term');
   return rows[0]!.bindings.get('__input_term')!;
 }

@@ -7,6 +7,7 @@ import type { CompiledRule, CTerm, DataNode, LitFn, Program, RuleKind, RuleSet }
 import { keyOf, type Value } from '../value.ts';
 import { slotsOf, type IR } from './ir.ts';
 import { Planner, seq } from './plan.ts';
+import { needs } from './safety.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
 
 interface HeadInfo {
@@ -132,10 +133,12 @@ function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInf
   const scope = r.root;
   const h = rule.head;
   for (const a of h.args ?? []) r.declarePattern(scope, a, false);
+  // The body first: head variables are the body's (OPA resolves the head after the body, so a
+  // comprehension before `x := …` in the body has its own x even when the head names x).
+  const lits = r.body(rule.body, scope);
   for (const t of head.suffix) r.declareUses(scope, t);
   if (h.key) r.declareUses(scope, h.key);
   if (valueTerm) r.declareUses(scope, valueTerm);
-  const lits = r.body(rule.body, scope);
   const argIRs = (h.args ?? []).map((a) => r.term(a, scope));
   const suffixIRs = head.suffix.map((t) => r.term(t, scope));
   const keyIR = h.key ? r.term(h.key, scope) : undefined;
@@ -144,12 +147,15 @@ function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInf
   const planner = new Planner(program, r.slotNames);
   const argSlots = new Set<number>();
   for (const a of argIRs) slotsOf(a, argSlots);
+  const headTerms = [...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])];
   const headSlots = new Set<number>();
-  for (const t of [...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])]) slotsOf(t, headSlots);
+  for (const t of headTerms) slotsOf(t, headSlots);
   const { fn: body, bound } = planner.body(lits, argSlots, headSlots, rule.loc);
-  for (const s of headSlots) {
-    if (!bound.has(s)) {
-      throw compileError('rego_unsafe_var_error', `var ${r.slotNames[s]} is unsafe`, rule.head.loc);
+  // Head terms are evaluated after the body: what they read must be bound by then (a ref's
+  // iteration variables, as in `q := xs[_]`, are bound by evaluating the head itself).
+  for (const t of headTerms) {
+    for (const s of needs(t)) {
+      if (!bound.has(s)) throw compileError('rego_unsafe_var_error', `var ${r.slotNames[s]} is unsafe`, rule.head.loc);
     }
   }
   const argMatchers = argIRs.map((a, i) => {

@@ -5,8 +5,14 @@ import type { Ctx, Frame, OverrideNode, VK } from './ctx.ts';
 import type { DataNode, EachFn, GetFn } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
-/** One element of a ref's path: a single value, an iteration variable, or a multi-valued term. */
-export type PathElem = { readonly get: GetFn } | { readonly slot: number } | { readonly each: EachFn };
+/** Matches a key against a pattern (binding its variables while k runs). */
+export type KeyMatcher = (c: Ctx, f: Frame, key: Value, k: () => boolean) => boolean;
+
+/**
+ * One element of a ref's path: a single value, an iteration variable, a pattern with
+ * variables (`r[[1, x]]`, matched against every key), or a multi-valued term.
+ */
+export type PathElem = { readonly get: GetFn } | { readonly slot: number } | { readonly match: KeyMatcher } | { readonly each: EachFn };
 
 /** Looks a key up in a value (object key, array index, set member). */
 export function lookup(v: Value | undefined, key: Value): Value | undefined {
@@ -56,6 +62,10 @@ export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[],
       });
       f[slot] = undefined;
       return stop;
+    } else if ('match' in e) {
+      const rest = i + 1;
+      const m = e.match;
+      return forEachEntry(v, (k, x) => m(c, f, k, () => walkValue(c, f, x, path, rest, vk)));
     } else {
       const rest = i + 1;
       const cur = v;
@@ -98,6 +108,19 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
     return key === undefined ? false : next(key);
   }
   if ('each' in e) return e.each(c, f, next);
+  if ('match' in e) {
+    const m = e.match;
+    const seenKeys = new Set<string>();
+    const visitKey = (key: Value): boolean => {
+      const ks = keyOf(key);
+      if (seenKeys.has(ks)) return false;
+      seenKeys.add(ks);
+      return m(c, f, key, () => next(key));
+    };
+    if (base !== undefined && forEachEntry(base, (k) => visitKey(k))) return true;
+    if (node) for (const child of node.children.values()) if (visitKey(child.key)) return true;
+    return false;
+  }
   const slot = e.slot;
   if (f[slot] !== undefined) return next(f[slot]!);
   // Base document keys first, then rule-tree keys not already seen (OPA's order).
