@@ -1,6 +1,6 @@
 // Rego v1 parser: tokens → AST, with a location on every node and OPA's error code
 // (rego_parse_error) on every failure.
-import { AutonomyError } from '../../common/errors.ts';
+import type { AutonomyError } from '../../common/errors.ts';
 import type { Body, CallTerm, Expr, Import, Loc, Module, RefTerm, Rule, RuleHead, Term, VarTerm, WithModifier } from './ast.ts';
 import { parseError, scanString, tokenize, type Token } from './lexer.ts';
 import { parseNumber } from './value.ts';
