@@ -1,5 +1,11 @@
 // Part 2 builtin families (issue 6): regex, glob, encoding, time, crypto, tokens, net, units,
 // semver, uuid, graph, bits, and the rest of OPA's library.
 import type { BuiltinTable } from './builtin.ts';
+import { register as bits } from './bits.ts';
+import { register as graph } from './graph.ts';
+import { register as runtime } from './runtime.ts';
+import { register as semver } from './semver.ts';
+import { register as units } from './units.ts';
+import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, graph, runtime, semver, units, uuid];
