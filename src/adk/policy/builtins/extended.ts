@@ -2,10 +2,12 @@
 // semver, uuid, graph, bits, and the rest of OPA's library.
 import type { BuiltinTable } from './builtin.ts';
 import { register as bits } from './bits.ts';
+import { register as encoding } from './encoding.ts';
 import { register as graph } from './graph.ts';
+import { register as jsonpatch } from './jsonpatch.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, graph, runtime, semver, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, graph, jsonpatch, runtime, semver, units, uuid];
