@@ -6,10 +6,11 @@ import { register as encoding } from './encoding.ts';
 import { register as glob } from './glob.ts';
 import { register as graph } from './graph.ts';
 import { register as jsonpatch } from './jsonpatch.ts';
+import { register as net } from './net.ts';
 import { register as regex } from './regex.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, regex, runtime, semver, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, units, uuid];
