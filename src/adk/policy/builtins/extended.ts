@@ -10,7 +10,8 @@ import { register as net } from './net.ts';
 import { register as regex } from './regex.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
+import { register as time } from './time.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, time, units, uuid];
