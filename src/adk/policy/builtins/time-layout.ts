@@ -59,11 +59,17 @@ export function chunks(layout: string): Chunk[] {
     if (c === 'J' && at('Jan')) {
       if (at('January')) push('LongMonth', 7);
       else if (!lower(layout[i + 3])) push('Month', 3);
-      else (lit += c), i++;
+      else {
+        lit += c;
+        i++;
+      }
     } else if (c === 'M' && at('Mon')) {
       if (at('Monday')) push('LongWeekDay', 6);
       else if (!lower(layout[i + 3])) push('WeekDay', 3);
-      else (lit += c), i++;
+      else {
+        lit += c;
+        i++;
+      }
     } else if (c === 'M' && at('MST')) push('TZ', 3);
     else if (c === '0' && layout[i + 1]! >= '1' && layout[i + 1]! <= '6') push(['ZeroMonth', 'ZeroDay', 'ZeroHour12', 'ZeroMinute', 'ZeroSecond', 'Year'][Number(layout[i + 1]) - 1]!, 2);
     else if (c === '0' && at('002')) push('ZeroYearDay', 3);
@@ -102,7 +108,10 @@ export function chunks(layout: string): Chunk[] {
       let j = i + 1;
       while (layout[j] === ch) j++;
       if (!digit(layout[j])) push(ch === '0' ? 'FracSecond0' : 'FracSecond9', j - i, { digits: j - i - 1, sep: c });
-      else (lit += c), i++;
+      else {
+        lit += c;
+        i++;
+      }
     } else {
       lit += c;
       i++;
@@ -255,7 +264,7 @@ export interface Parsed {
   sec: number;
   nsec: number;
   /** Seconds east of UTC when the input named an offset; undefined = the fields are UTC. */
-  offset?: number;
+  offset?: number | undefined;
 }
 
 export function daysIn(month: number, year: number): number {
@@ -490,7 +499,7 @@ export function parseLayout(layout: string, value: string): Parsed {
   return { year, month, day, hour, min, sec, nsec, offset: utc ? undefined : offset };
 }
 
-function parseOffset(std: string, v: string): { offset: number; rest: string; range?: string } | undefined {
+function parseOffset(std: string, v: string): { offset: number; rest: string; range?: string | undefined } | undefined {
   let sign: string;
   let hh: string;
   let mm = '00';

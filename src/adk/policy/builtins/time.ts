@@ -222,11 +222,11 @@ function diff(args: readonly Value[]): Value {
   let hour = c2.hour - c1.hour;
   let min = c2.min - c1.min;
   let sec = c2.sec - c1.sec;
-  if (sec < 0) (sec += 60), min--;
-  if (min < 0) (min += 60), hour--;
-  if (hour < 0) (hour += 24), day--;
-  if (day < 0) (day += daysIn(c1.month, c1.year)), month--;
-  if (month < 0) (month += 12), year--;
+  if (sec < 0) [sec, min] = [sec + 60, min - 1];
+  if (min < 0) [min, hour] = [min + 60, hour - 1];
+  if (hour < 0) [hour, day] = [hour + 24, day - 1];
+  if (day < 0) [day, month] = [day + daysIn(c1.month, c1.year), month - 1];
+  if (month < 0) [month, year] = [month + 12, year - 1];
   return [year, month, day, hour, min, sec];
 }
 
