@@ -1,7 +1,7 @@
 // Argument checkers shared by every builtin family: each returns the typed value or throws
 // OPA's operand type error. Positions are 1-based, as in OPA's messages.
 import { ObjectValue, SetValue, isNumber, isInteger, type Value } from '../value.ts';
-import { operandTypeError } from './builtin.ts';
+import { operandElementError, operandTypeError } from './builtin.ts';
 
 export function str(args: readonly Value[], pos: number): string {
   const v = args[pos - 1]!;
@@ -52,4 +52,27 @@ export function arrayOrSet(args: readonly Value[], pos: number): readonly Value[
   if (Array.isArray(v)) return v as readonly Value[];
   if (v instanceof SetValue) return [...v.values()];
   throw operandTypeError(pos, v, 'array', 'set');
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * OPA's IntOperand: an integer that fits Go's int; anything else (a fraction, or an integer beyond
+ * int64) is "must be integer number but got floating-point number", as OPA reports both.
+ */
+export function goInt(args: readonly Value[], pos: number): number {
+  const v = integer(args, pos);
+  if (typeof v === 'number') return v;
+  if (v < INT64_MIN || v > INT64_MAX) throw operandTypeError(pos, 'floating-point number', 'integer number');
+  return Number(v);
+}
+
+/** OPA's StringSliceOperand: the strings of an array or a set. */
+export function stringElements(args: readonly Value[], pos: number): string[] {
+  const v = args[pos - 1]!;
+  const items = Array.isArray(v) ? (v as readonly Value[]) : v instanceof SetValue ? [...v.values()] : undefined;
+  if (items === undefined) throw operandTypeError(pos, v, 'array', 'set');
+  for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, v, x, 'string');
+  return items as string[];
 }

@@ -62,14 +62,26 @@ export class BuiltinError extends AutonomyError {
   }
 }
 
-/** `operand N must be T1 or T2 but got X` (eval_type_error), as OPA words it. */
+/**
+ * `operand N must be T but got X`, or `operand N must be one of {T1, T2} but got X` when several
+ * types are accepted (eval_type_error), as OPA words it.
+ */
 export function operandTypeError(pos: number, got: Value | string, ...expected: string[]): BuiltinError {
   const gotName = typeof got === 'string' && !expected.includes('string') && isTypeWord(got) ? got : typeName(got as Value);
-  return new BuiltinError('eval_type_error', `operand ${pos} must be ${expected.join(' or ')} but got ${gotName}`);
+  const want = expected.length === 1 ? expected[0]! : `one of {${expected.join(', ')}}`;
+  return new BuiltinError('eval_type_error', `operand ${pos} must be ${want} but got ${gotName}`);
 }
 
+/** `operand N must be array of strings but got array containing number` (eval_type_error). */
+export function operandElementError(pos: number, composite: Value, got: Value, expected: string): BuiltinError {
+  const kind = typeName(composite);
+  return new BuiltinError('eval_type_error', `operand ${pos} must be ${kind} of ${expected}s but got ${kind} containing ${typeName(got)}`);
+}
+
+// Only these descriptions stand in for a value: a string argument such as "array" must still be
+// reported as a string.
 function isTypeWord(s: string): boolean {
-  return /^(null|boolean|number|string|array|object|set|floating-point number|integer number)$/.test(s);
+  return s === 'floating-point number' || s === 'integer number';
 }
 
 /** `operand N <message>` (eval_type_error), for constraints beyond the type (e.g. "must not be negative"). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, err, js } from './helpers.ts';
+import { call, err, js } from './ext-helpers.ts';
 import { fromJS, makeSet, toJS } from '../../../../src/adk/policy/value.ts';
 
 test('json.marshal writes Go JSON: sorted keys, sets as arrays, HTML escapes', () => {

@@ -1,41 +1,53 @@
-// Calls builtins by name through the real table, with a fixed context.
+// Calls builtins through the public table, the way the evaluator does.
+import assert from 'node:assert/strict';
 import { createBuiltinTable } from '../../../../src/adk/policy/builtins/registry.ts';
-import type { BuiltinContext } from '../../../../src/adk/policy/builtins/builtin.ts';
-import { fromJS, toJS, type Value } from '../../../../src/adk/policy/value.ts';
+import { BuiltinError, type BuiltinContext } from '../../../../src/adk/policy/builtins/builtin.ts';
+import { equal, formatValue, fromJS, makeSet, type Value } from '../../../../src/adk/policy/value.ts';
 
 const table = createBuiltinTable();
 
-/** A fresh context: now = 2024-01-01T00:00:00Z. */
-export function context(extra: Partial<BuiltinContext> = {}): BuiltinContext {
-  return { nowNs: 1704067200000000000n, env: {}, cache: new Map(), print: () => {}, networkAllowList: [], ...extra };
-}
+const ctx: BuiltinContext = {
+  nowNs: 0n,
+  env: {},
+  cache: new Map(),
+  print: () => undefined,
+  networkAllowList: [],
+};
 
-/** Calls a builtin with Rego values. */
-export function call(name: string, args: Value[], ctx: BuiltinContext = context()): Value | undefined {
+/** Plain JS data as a Rego value (arrays stay arrays, objects become objects). */
+export const v = (x: unknown): Value => fromJS(x);
+
+/** A Rego set of JS data. */
+export const set = (...xs: unknown[]): Value => makeSet(xs.map(fromJS));
+
+/** The builtin's result for these arguments (undefined when it has none). */
+export function call(name: string, ...args: Value[]): Value | undefined {
   const decl = table.get(name);
-  if (!decl) throw new Error(`no builtin ${name}`);
+  assert.ok(decl, `builtin ${name} is not declared`);
   return decl.impl(args, ctx);
 }
 
-/** Calls a builtin with plain JS arguments and returns plain JS (sets as sorted arrays). */
-export function js(name: string, ...args: unknown[]): unknown {
-  const r = call(name, args.map(fromJS));
-  return r === undefined ? undefined : toJS(r);
-}
-
-/** All results of a multi-result builtin. */
-export function all(name: string, args: Value[], ctx: BuiltinContext = context()): Value[] {
-  const decl = table.get(name);
-  if (!decl?.iterate) throw new Error(`${name} has no iterate`);
-  return [...decl.iterate(args, ctx)];
-}
-
-/** The message of the error a call raises (with the name prefix the evaluator adds). */
-export function err(name: string, ...args: unknown[]): string {
-  try {
-    call(name, args.map(fromJS));
-  } catch (e) {
-    return `${(e as { code?: string }).code}: ${name}: ${(e as Error).message}`;
+/** Asserts the builtin's result equals want (as Rego values). */
+export function expect(name: string, args: Value[], want: Value | undefined): void {
+  const got = call(name, ...args);
+  if (want === undefined || got === undefined) {
+    assert.equal(got, want, `${name}(${args.map(formatValue).join(', ')})`);
+    return;
   }
-  throw new Error(`${name} did not fail`);
+  assert.ok(equal(got, want), `${name}(${args.map(formatValue).join(', ')}) = ${formatValue(got)}, want ${formatValue(want)}`);
 }
+
+/** Asserts the builtin raises a BuiltinError with this code and message. */
+export function expectError(name: string, args: Value[], code: 'eval_type_error' | 'eval_builtin_error', message: string): void {
+  assert.throws(
+    () => call(name, ...args),
+    (e: unknown) => {
+      assert.ok(e instanceof BuiltinError, `expected a BuiltinError, got ${String(e)}`);
+      assert.equal(e.code, code);
+      assert.equal(e.message, message);
+      return true;
+    },
+  );
+}
+
+export { table };

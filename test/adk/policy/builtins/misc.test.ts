@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { all, call, context, err, js } from './helpers.ts';
+import { all, call, context, err, js } from './ext-helpers.ts';
 import { fromJS, makeSet, toJS } from '../../../../src/adk/policy/value.ts';
 
 test('units.parse: SI, binary, scientific, exact big results', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { err, js } from './helpers.ts';
+import { err, js } from './ext-helpers.ts';
 
 test('regex.match / is_valid use RE2 syntax with Go error texts', () => {
   assert.equal(js('regex.match', '^[a-z]+\\[[0-9]+\\]$', 'foo[1]'), true);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, context, err, js } from './helpers.ts';
+import { call, context, err, js } from './ext-helpers.ts';
 
 const T0 = 1670006453141828752n;
 

@@ -1,0 +1,147 @@
+// The engine's public face: compile policies once, evaluate queries many times. Evaluation
+// holds no shared mutable state, so one compiled policy serves concurrent evaluations.
+import { AutonomyError } from '../../common/errors.ts';
+import type { Module } from './ast.ts';
+import type { BuiltinContext, BuiltinTable } from './builtins/builtin.ts';
+import { defaultBuiltins } from './builtins/registry.ts';
+import { compileProgram, compileQuery, type CompiledQuery } from './compile/program.ts';
+import { newShared, type Budget, type Ctx } from './eval/ctx.ts';
+import type { Program } from './eval/program.ts';
+import { parseModule, parseQuery } from './parser.ts';
+import { fromJS, ObjectValue, type Value } from './value.ts';
+
+/** A policy source file. */
+export interface PolicySource {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface CompileOptions {
+  /** Builtin table (default: every builtin). */
+  readonly builtins?: BuiltinTable;
+}
+
+export interface EvalOptions {
+  /** The input document: plain JSON data or a Rego value. */
+  readonly input?: unknown;
+  /** Replaces the base data given at compile time. */
+  readonly data?: unknown;
+  /** Builtin errors are errors (otherwise the failing call is undefined). */
+  readonly strictBuiltinErrors?: boolean;
+  readonly budget?: Budget;
+  /** time.now_ns for this evaluation (default: now). */
+  readonly nowNs?: bigint;
+  /** Environment for opa.runtime() (default: none). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Receives print() output (default: discarded). */
+  readonly print?: (line: string) => void;
+  /** Hosts that http.send and net.lookup_ip_addr may reach (default: none). */
+  readonly networkAllowList?: readonly string[];
+}
+
+/** One solution of a query. */
+export interface ResultRow {
+  /** Values of the query's named variables. */
+  readonly bindings: ReadonlyMap<string, Value>;
+  /** Value of each expression of the query (true for unifications). */
+  readonly expressions: readonly Value[];
+}
+
+/** A query compiled against a policy, ready to evaluate many times. */
+export interface PreparedQuery {
+  readonly query: CompiledQuery;
+}
+
+/** A compiled set of modules plus base data. */
+export class CompiledPolicy {
+  readonly program: Program;
+  readonly data: Value;
+  private readonly builtins: BuiltinTable;
+  private readonly prepared = new Map<string, PreparedQuery>();
+
+  constructor(program: Program, data: Value, builtins: BuiltinTable) {
+    this.program = program;
+    this.data = data;
+    this.builtins = builtins;
+  }
+
+  /** Compiles a query (cached by its text). */
+  prepare(query: string): PreparedQuery {
+    let p = this.prepared.get(query);
+    if (!p) {
+      p = { query: compileQuery(this.program, parseQuery(query), this.builtins) };
+      if (this.prepared.size < 1000) this.prepared.set(query, p);
+    }
+    return p;
+  }
+
+  /** Evaluates a query; every solution is a row. Throws AutonomyError on evaluation errors. */
+  eval(query: string | PreparedQuery, opts: EvalOptions = {}): ResultRow[] {
+    const q = (typeof query === 'string' ? this.prepare(query) : query).query;
+    const c = this.context(opts);
+    const frame = new Array<Value | undefined>(q.nslots);
+    const rows: ResultRow[] = [];
+    run(() =>
+      q.fn(c, frame, () => {
+        const bindings = new Map<string, Value>();
+        for (const v of q.vars) {
+          const x = frame[v.slot];
+          if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
+        }
+        rows.push({ bindings, expressions: q.captures.map((s) => (s >= 0 ? frame[s]! : true)) });
+        return false;
+      }),
+    );
+    return rows;
+  }
+
+  /** The value of a rule or document (`data.autonomy.authz`) for an input; undefined if undefined. */
+  evalRule(path: string, input?: unknown, opts: Omit<EvalOptions, 'input'> = {}): Value | undefined {
+    const rows = this.eval(path, { ...opts, input });
+    return rows.length === 0 ? undefined : rows[0]!.expressions[0];
+  }
+
+  private context(opts: EvalOptions): Ctx {
+    const bctx: BuiltinContext = {
+      nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
+      env: opts.env ?? {},
+      cache: new Map(),
+      print: opts.print ?? (() => undefined),
+      networkAllowList: opts.networkAllowList ?? [],
+    };
+    const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx });
+    return {
+      shared,
+      input: opts.input === undefined ? undefined : toValue(opts.input),
+      data: opts.data === undefined ? this.data : toValue(opts.data),
+      cache: new Map(),
+      overrides: undefined,
+      mocks: undefined,
+      inMock: false,
+    };
+  }
+}
+
+/** Runs an evaluation, turning a blown JS stack into a coded error (the caller then denies). */
+function run(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new AutonomyError('eval_budget_exceeded', 'evaluation exceeded the maximum nesting depth');
+    }
+    throw e;
+  }
+}
+
+function toValue(x: unknown): Value {
+  return x instanceof ObjectValue ? x : fromJS(x);
+}
+
+/** Parses and compiles modules with base data. Throws AutonomyError (with location) on errors. */
+export function compile(sources: readonly PolicySource[], data: unknown = {}, options: CompileOptions = {}): CompiledPolicy {
+  const builtins = options.builtins ?? defaultBuiltins();
+  const modules: Module[] = sources.map((s) => parseModule(s.text, s.file));
+  const program = compileProgram(modules, builtins);
+  return new CompiledPolicy(program, toValue(data ?? {}), builtins);
+}

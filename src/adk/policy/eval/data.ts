@@ -1,0 +1,147 @@
+// Reading refs: through plain values (input, locals, composites) and through `data`, where the
+// rule tree (virtual documents) is merged with base data and `with` overrides.
+import { keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
+import type { Ctx, Frame, OverrideNode, VK } from './ctx.ts';
+import type { DataNode, EachFn, GetFn } from './program.ts';
+import { evalRuleSet } from './rules.ts';
+
+/** One element of a ref's path: a single value, an iteration variable, or a multi-valued term. */
+export type PathElem = { readonly get: GetFn } | { readonly slot: number } | { readonly each: EachFn };
+
+/** Looks a key up in a value (object key, array index, set member). */
+export function lookup(v: Value | undefined, key: Value): Value | undefined {
+  if (v === undefined || v === null || typeof v !== 'object') return undefined;
+  if (v instanceof ObjectValue) return v.get(key);
+  if (v instanceof SetValue) return v.has(key) ? key : undefined;
+  if (typeof key === 'number') return Number.isInteger(key) && key >= 0 ? (v as readonly Value[])[key] : undefined;
+  return undefined;
+}
+
+/** Iterates [key, value] of a collection. */
+function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (fn(i, v[i]!)) return true;
+  } else if (v instanceof ObjectValue) {
+    for (const [ks, x] of v.vals) if (fn(v.keyFor(ks), x)) return true;
+  } else {
+    for (const x of (v as SetValue).values()) if (fn(x, x)) return true;
+  }
+  return false;
+}
+
+/** Walks path[i..] through a plain value, calling vk with each value reached. */
+export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[], i: number, vk: VK): boolean {
+  for (; i < path.length; i++) {
+    const e = path[i]!;
+    if ('get' in e) {
+      const key = e.get(c, f);
+      if (key === undefined) return false;
+      const next = lookup(v, key);
+      if (next === undefined) return false;
+      v = next;
+    } else if ('slot' in e) {
+      const slot = e.slot;
+      const bound = f[slot];
+      if (bound !== undefined) {
+        const next = lookup(v, bound);
+        if (next === undefined) return false;
+        v = next;
+        continue;
+      }
+      const rest = i + 1;
+      const stop = forEachEntry(v, (k, x) => {
+        f[slot] = k;
+        return walkValue(c, f, x, path, rest, vk);
+      });
+      f[slot] = undefined;
+      return stop;
+    } else {
+      const rest = i + 1;
+      const cur = v;
+      return e.each(c, f, (key) => {
+        const next = lookup(cur, key);
+        return next === undefined ? false : walkValue(c, f, next, path, rest, vk);
+      });
+    }
+  }
+  return vk(v);
+}
+
+/** Walks a path from the root of `data`. */
+export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathElem[], vk: VK): boolean {
+  return step(c, f, root, c.data, c.overrides, path, 0, vk);
+}
+
+function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined, path: readonly PathElem[], i: number, vk: VK): boolean {
+  if (ov?.value !== undefined) return walkValue(c, f, ov.value, path, i, vk);
+  if (node?.ruleSet && ov?.children === undefined) {
+    if (node.ruleSet.kind === 'function') return false;
+    const v = evalRuleSet(c, node.ruleSet);
+    return v === undefined ? false : walkValue(c, f, v, path, i, vk);
+  }
+  if (i === path.length) {
+    const v = extent(c, node, base, ov);
+    return v === undefined ? false : vk(v);
+  }
+  const e = path[i]!;
+  const next = (key: Value): boolean => {
+    const ks = keyOf(key);
+    const child = node?.children.get(ks);
+    const b = lookup(base, key);
+    const o = ov?.children?.get(ks);
+    if (child === undefined && b === undefined && o === undefined) return false;
+    return step(c, f, child, b, o, path, i + 1, vk);
+  };
+  if ('get' in e) {
+    const key = e.get(c, f);
+    return key === undefined ? false : next(key);
+  }
+  if ('each' in e) return e.each(c, f, next);
+  const slot = e.slot;
+  if (f[slot] !== undefined) return next(f[slot]!);
+  // Base document keys first, then rule-tree keys not already seen (OPA's order).
+  const seen = new Set<string>();
+  const visit = (key: Value): boolean => {
+    const ks = keyOf(key);
+    if (seen.has(ks)) return false;
+    seen.add(ks);
+    f[slot] = key;
+    const r = next(key);
+    f[slot] = undefined;
+    return r;
+  };
+  if (base !== undefined && forEachEntry(base, (k) => visit(k))) return true;
+  if (node) for (const child of node.children.values()) if (visit(child.key)) return true;
+  if (ov?.children) for (const [ks, o] of ov.children) if (o.value !== undefined && !seen.has(ks) && visit(ovKey(ks))) return true;
+  return false;
+}
+
+function ovKey(ks: string): Value {
+  return ks;
+}
+
+/** The whole document at a node: rule values merged with base data and overrides. */
+export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
+  if (ov?.value !== undefined) return ov.value;
+  if (node?.ruleSet && ov?.children === undefined) return node.ruleSet.kind === 'function' ? undefined : evalRuleSet(c, node.ruleSet);
+  if (!node && !ov?.children) return base;
+  const out = new ObjectValue();
+  if (base instanceof ObjectValue) for (const [ks, v] of base.vals) out.vals.set(ks, v);
+  if (base instanceof ObjectValue && base.keys) out.keys = new Map(base.keys);
+  if (node) {
+    for (const [ks, child] of node.children) {
+      const v = extent(c, child, lookup(base, child.key), ov?.children?.get(ks));
+      if (v !== undefined) out.set(child.key, v);
+      else out.vals.delete(ks);
+    }
+  }
+  if (ov?.children) {
+    for (const [ks, o] of ov.children) {
+      if (node?.children.has(ks)) continue;
+      const v = extent(c, undefined, lookup(base, ks), o);
+      if (v !== undefined) out.set(ks, v);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+// The compiled program: a tree of data paths whose nodes hold the rules defined there.
+import type { Loc } from '../ast.ts';
+import type { BuiltinTable } from '../builtins/builtin.ts';
+import type { Value } from '../value.ts';
+import type { Ctx, Frame, K, VK } from './ctx.ts';
+
+/** A compiled literal or body: runs with a frame and calls k for each solution. */
+export type LitFn = (c: Ctx, f: Frame, k: K) => boolean;
+/** Enumerates a term's values (binding any iteration variables while vk runs). */
+export type EachFn = (c: Ctx, f: Frame, vk: VK) => boolean;
+/** A single-valued term: its value, or undefined. */
+export type GetFn = (c: Ctx, f: Frame) => Value | undefined;
+
+export interface CTerm {
+  readonly each: EachFn;
+  /** Present when the term has at most one value and binds nothing. */
+  readonly get?: GetFn;
+}
+
+/** A matcher of function arguments against the call's values (binds the argument patterns). */
+export type ArgsFn = (c: Ctx, f: Frame, args: readonly Value[], k: K) => boolean;
+
+export interface CompiledRule {
+  readonly nslots: number;
+  readonly body: LitFn;
+  /** Function argument matcher. */
+  readonly args?: ArgsFn;
+  /** Key terms after the rule's ground prefix (p[x] → [x]); empty for complete rules. */
+  readonly suffix: readonly CTerm[];
+  /** `contains` element. */
+  readonly key?: CTerm;
+  /** Head value; absent means true (or no value, for `contains`). */
+  readonly value?: CTerm;
+  /** The value when it is a constant: lets evaluation stop at the first solution. */
+  readonly constValue?: Value;
+  readonly else: readonly CompiledRule[];
+  readonly loc: Loc;
+}
+
+export type RuleKind = 'complete' | 'multi' | 'partial' | 'function';
+
+export interface RuleSet {
+  /** data path of the rules' ground prefix */
+  readonly path: readonly string[];
+  readonly kind: RuleKind;
+  readonly rules: CompiledRule[];
+  default?: CompiledRule;
+  readonly arity: number;
+  readonly loc: Loc;
+}
+
+export interface DataNode {
+  readonly children: Map<string, DataNode>;
+  /** The key value of this node in its parent (a string for package and rule names). */
+  readonly key: Value;
+  ruleSet?: RuleSet;
+}
+
+export interface Program {
+  readonly root: DataNode;
+  readonly builtins: BuiltinTable;
+  /** Rule sets by path key, for function calls. */
+  readonly ruleSets: Map<string, RuleSet>;
+}

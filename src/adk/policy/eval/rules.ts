@@ -1,0 +1,206 @@
+// Evaluating rule sets: complete rules (with else chains and defaults), multi-value (`contains`)
+// rules, partial objects, and functions; conflicts are errors, as in OPA.
+import { equal, makeObject, ObjectValue, SetValue, type Value } from '../value.ts';
+import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
+import type { CompiledRule, RuleSet } from './program.ts';
+
+function newFrame(n: number): Frame {
+  return n === 0 ? [] : new Array<Value | undefined>(n);
+}
+
+/** The value of a (non-function) rule set in this scope, cached; undefined if it has none. */
+export function evalRuleSet(c: Ctx, rs: RuleSet): Value | undefined {
+  const cached = c.cache.get(rs);
+  if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
+  const active = c.shared.active;
+  if (active.has(rs)) throw evalError('rego_recursion_error', `rule data.${rs.path.join('.')} is recursive`, rs.loc);
+  active.add(rs);
+  let v: Value | undefined;
+  try {
+    v = rs.kind === 'complete' ? evalComplete(c, rs) : evalCollection(c, rs);
+  } finally {
+    active.delete(rs);
+  }
+  c.cache.set(rs, v === undefined ? UNDEFINED : v);
+  return v;
+}
+
+/** Runs one rule (and its else chain if it produces nothing); calls onValue for each value. */
+function runRule(c: Ctx, rule: CompiledRule, frame: Frame, onValue: (v: Value) => boolean, args?: readonly Value[]): boolean {
+  let produced = false;
+  const emit = (): boolean => {
+    if (!rule.value) {
+      produced = true;
+      return onValue(true);
+    }
+    return rule.value.each(c, frame, (v) => {
+      produced = true;
+      return onValue(v);
+    });
+  };
+  const stop = args && rule.args ? rule.args(c, frame, args, () => rule.body(c, frame, emit)) : rule.body(c, frame, emit);
+  if (stop || produced) return stop;
+  for (const alt of rule.else) {
+    const f2 = newFrame(rule.nslots);
+    let altProduced = false;
+    const altEmit = (): boolean => {
+      if (!alt.value) {
+        altProduced = true;
+        return onValue(true);
+      }
+      return alt.value.each(c, f2, (v) => {
+        altProduced = true;
+        return onValue(v);
+      });
+    };
+    const s = args && alt.args ? alt.args(c, f2, args, () => alt.body(c, f2, altEmit)) : alt.body(c, f2, altEmit);
+    if (s) return true;
+    if (altProduced) return false;
+  }
+  return false;
+}
+
+function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
+  let result: Value | undefined;
+  for (const rule of rs.rules) {
+    const early = rule.constValue !== undefined && rule.else.length === 0;
+    runRule(c, rule, newFrame(rule.nslots), (v) => {
+      if (result === undefined) result = v;
+      else if (!equal(result, v)) throw evalError('eval_conflict_error', 'complete rules must not produce multiple outputs', rule.loc);
+      return early;
+    });
+  }
+  if (result === undefined && rs.default) {
+    const d = rs.default;
+    runRule(c, d, newFrame(d.nslots), (v) => {
+      result = v;
+      return true;
+    });
+  }
+  return result;
+}
+
+/** Multi-value and partial-object rule sets: build the set or (nested) object. */
+function evalCollection(c: Ctx, rs: RuleSet): Value {
+  const multi = rs.kind === 'multi';
+  let root: ObjectValue | SetValue | undefined;
+  for (const rule of rs.rules) {
+    const f = newFrame(rule.nslots);
+    rule.body(c, f, () => {
+      const keys: Value[] = [];
+      const withKeys = (i: number): boolean => {
+        if (i < rule.suffix.length) {
+          return rule.suffix[i]!.each(c, f, (kv) => {
+            keys.push(kv);
+            const r = withKeys(i + 1);
+            keys.pop();
+            return r;
+          });
+        }
+        if (multi) {
+          return rule.key!.each(c, f, (elem) => {
+            root = insertElement(root, keys, elem, rule);
+            return false;
+          });
+        }
+        const value = rule.value;
+        if (!value) {
+          root = insertValue(root, keys, true, rule);
+          return false;
+        }
+        return value.each(c, f, (v) => {
+          root = insertValue(root, keys, v, rule);
+          return false;
+        });
+      };
+      return withKeys(0);
+    });
+  }
+  if (root !== undefined) return root;
+  return multi && rs.rules.every((r) => r.suffix.length === 0) ? new SetValue() : new ObjectValue();
+}
+
+function insertValue(root: ObjectValue | SetValue | undefined, keys: readonly Value[], v: Value, rule: CompiledRule): ObjectValue {
+  const top = root instanceof ObjectValue ? root : new ObjectValue();
+  let node = top;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const next = node.get(keys[i]!);
+    if (next instanceof ObjectValue) node = next;
+    else if (next === undefined) {
+      const o = new ObjectValue();
+      node.set(keys[i]!, o);
+      node = o;
+    } else throw evalError('eval_conflict_error', 'object keys must be unique', rule.loc);
+  }
+  const last = keys[keys.length - 1]!;
+  const existing = node.get(last);
+  if (existing !== undefined && !equal(existing, v)) throw evalError('eval_conflict_error', 'object keys must be unique', rule.loc);
+  node.set(last, v);
+  return top;
+}
+
+function insertElement(root: ObjectValue | SetValue | undefined, keys: readonly Value[], elem: Value, rule: CompiledRule): ObjectValue | SetValue {
+  if (keys.length === 0) {
+    const s = root instanceof SetValue ? root : new SetValue();
+    s.add(elem);
+    return s;
+  }
+  const top = root instanceof ObjectValue ? root : new ObjectValue();
+  let node = top;
+  for (let i = 0; i < keys.length - 1; i++) {
+    let next = node.get(keys[i]!);
+    if (next === undefined) {
+      next = new ObjectValue();
+      node.set(keys[i]!, next);
+    }
+    if (!(next instanceof ObjectValue)) throw evalError('eval_conflict_error', 'object keys must be unique', rule.loc);
+    node = next;
+  }
+  const last = keys[keys.length - 1]!;
+  let leaf = node.get(last);
+  if (leaf === undefined) {
+    leaf = new SetValue();
+    node.set(last, leaf);
+  }
+  if (!(leaf instanceof SetValue)) throw evalError('eval_conflict_error', 'object keys must be unique', rule.loc);
+  leaf.add(elem);
+  return top;
+}
+
+/** Calls a user function; undefined when no rule applies. */
+export function callFunction(c: Ctx, rs: RuleSet, args: readonly Value[]): Value | undefined {
+  const active = c.shared.active;
+  // Functions may be called with different arguments while active only through recursion,
+  // which OPA forbids; the guard keeps a mis-compiled recursion from overflowing the stack.
+  if (active.has(rs)) throw evalError('rego_recursion_error', `function data.${rs.path.join('.')} is recursive`, rs.loc);
+  active.add(rs);
+  let result: Value | undefined;
+  try {
+    for (const rule of rs.rules) {
+      const early = rule.constValue !== undefined && rule.else.length === 0;
+      runRule(
+        c,
+        rule,
+        newFrame(rule.nslots),
+        (v) => {
+          if (result === undefined) result = v;
+          else if (!equal(result, v)) throw evalError('eval_conflict_error', 'functions must not produce multiple outputs for same inputs', rule.loc);
+          return early;
+        },
+        args,
+      );
+    }
+    if (result === undefined && rs.default) {
+      const d = rs.default;
+      runRule(c, d, newFrame(d.nslots), (v) => {
+        result = v;
+        return true;
+      }, args);
+    }
+  } finally {
+    active.delete(rs);
+  }
+  return result;
+}
+
+export { makeObject };

@@ -1,0 +1,155 @@
+// Runs OPA conformance cases (OPA's YAML format) through the engine with OPA's pass rule:
+// /work/shared/conformance/README.md. A case that crashes the engine fails with its reason.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import YAML from 'yaml';
+import { AutonomyError } from '../../src/common/errors.ts';
+import { compile, type ResultRow } from '../../src/adk/policy/index.ts';
+import { parseTerm } from '../../src/adk/policy/parser.ts';
+import { compare, equal, fromJS, makeObject, makeSet, type Value } from '../../src/adk/policy/value.ts';
+
+export interface ConformanceCase {
+  note: string;
+  query: string;
+  modules?: string[];
+  data?: unknown;
+  input?: unknown;
+  input_term?: string;
+  want_result?: Record<string, unknown>[];
+  want_error_code?: string;
+  want_error?: string;
+  strict_error?: boolean;
+  sort_bindings?: boolean;
+  ignore_generated_vars?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface CaseOutcome {
+  file: string;
+  note: string;
+  status: 'passed' | 'failed' | 'skipped';
+  reason: string;
+}
+
+/** Every *.yaml file below dir, sorted. */
+export function caseFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...caseFiles(p));
+    else if (e.endsWith('.yaml') || e.endsWith('.yml')) out.push(p);
+  }
+  return out;
+}
+
+/** Loads the cases of one file. */
+export function loadCases(file: string): ConformanceCase[] {
+  const doc = YAML.parse(readFileSync(file, 'utf8'), { intAsBigInt: true }) as { cases?: ConformanceCase[] } | null;
+  return doc?.cases ?? [];
+}
+
+const NETWORK = /\b(http\.send|net\.lookup_ip_addr)\b/;
+
+/** Runs one case and says whether it passed, with the reason if not. */
+export function runCase(c: ConformanceCase, file: string): CaseOutcome {
+  const base = { file, note: c.note };
+  const texts = [...(c.modules ?? []), c.query];
+  if (texts.some((t) => NETWORK.test(t))) return { ...base, status: 'skipped', reason: 'calls a network builtin (disabled without an allow-list)' };
+  if (c.want_result === undefined && c.want_error_code === undefined && c.want_error === undefined) {
+    return { ...base, status: 'failed', reason: 'malformed case: no want_result, want_error_code or want_error' };
+  }
+  let rows: ResultRow[] | undefined;
+  let error: unknown;
+  try {
+    const policy = compile((c.modules ?? []).map((text, i) => ({ file: `test-${i}.rego`, text })), c.data ?? {});
+    const input = c.input_term !== undefined ? termValue(c.input_term) : c.input;
+    rows = policy.eval(c.query, {
+      ...(input !== undefined ? { input } : {}),
+      strictBuiltinErrors: c.strict_error === true,
+      ...(c.env ? { env: c.env } : {}),
+      budget: { maxMillis: 10_000 },
+    });
+  } catch (e) {
+    error = e;
+  }
+  if (c.want_error_code !== undefined || c.want_error !== undefined) {
+    if (error === undefined) return { ...base, status: 'failed', reason: `expected error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${rows!.length} result row(s)` };
+    const code = error instanceof AutonomyError ? error.code : 'internal';
+    const text = error instanceof AutonomyError ? error.toString() : String(error);
+    if (c.want_error_code !== undefined && code !== c.want_error_code) return { ...base, status: 'failed', reason: `expected error code ${c.want_error_code}, got ${text}` };
+    if (c.want_error !== undefined && !text.includes(c.want_error)) return { ...base, status: 'failed', reason: `expected error containing ${JSON.stringify(c.want_error)}, got ${text}` };
+    return { ...base, status: 'passed', reason: '' };
+  }
+  if (error !== undefined) {
+    const text = error instanceof AutonomyError ? error.toString() : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ...base, status: 'failed', reason: `unexpected error: ${text}` };
+  }
+  const got = rowSet(rows!.map((r) => bindingsOf(r, c)), c);
+  const want = rowSet((c.want_result ?? []).map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJS(v)] as const))), c);
+  if (equal(got, want)) return { ...base, status: 'passed', reason: '' };
+  return { ...base, status: 'failed', reason: `result mismatch: got ${show(got)}, want ${show(want)}` };
+}
+
+function bindingsOf(r: ResultRow, c: ConformanceCase): Map<string, Value> {
+  const out = new Map<string, Value>();
+  for (const [k, v] of r.bindings) if (!(c.ignore_generated_vars && k.startsWith('__'))) out.set(k, v);
+  return out;
+}
+
+function rowSet(rows: Map<string, Value>[], c: ConformanceCase): Value {
+  return makeSet(
+    rows.map((row) =>
+      makeObject(
+        [...row].map(([k, v]) => {
+          if (c.sort_bindings && Array.isArray(v)) return [k, [...(v as Value[])].sort(compare)] as const;
+          return [k, v] as const;
+        }),
+      ),
+    ),
+  );
+}
+
+function show(v: Value): string {
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x));
+  void s;
+  return formatForHumans(v);
+}
+
+function formatForHumans(v: Value): string {
+  // Sets of row objects print as Rego terms; good enough to compare by eye.
+  return String(import.meta.resolve ? formatValue(v) : v);
+}
+
+import { formatValue } from '../../src/adk/policy/value.ts';
+
+/** The value of an input written as a Rego term (constants, composites and sets only). */
+function termValue(text: string): Value {
+  const t = parseTerm(text, 'input_term');
+  const policy = compile([]);
+  const rows = policy.eval(`__input_term := ${text}`);
+  void t;
+  if (rows.length !== 1) throw new AutonomyError('rego_parse_error', 'input_term is not a ground term');
+  return rows[0]!.bindings.get('__input_term')!;
+}
+
+/** Runs every case below dir whose note or file contains filter. */
+export function runAll(dir: string, filter?: string): CaseOutcome[] {
+  const out: CaseOutcome[] = [];
+  for (const file of caseFiles(dir)) {
+    const rel = relative(dir, file);
+    for (const c of loadCases(file)) {
+      if (filter && !c.note.includes(filter) && !rel.includes(filter)) continue;
+      try {
+        out.push(runCase(c, rel));
+      } catch (e) {
+        out.push({ file: rel, note: c.note, status: 'failed', reason: `runner crash: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
+  }
+  return out;
+}
+
+/** The topic of a case: the first folder of its file. */
+export function topicOf(o: CaseOutcome): string {
+  return o.file.split('/')[0] ?? o.file;
+}
