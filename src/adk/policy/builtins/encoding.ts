@@ -6,6 +6,7 @@ import { T } from '../types.ts';
 import { builtinError, declare, operandError, type BuiltinTable } from './builtin.ts';
 import { object, str } from './args.ts';
 import { goJSONValid, goMarshal, goQuoteRune, goUnmarshal } from './gojson.ts';
+import { STD, base64urlBytes, goBase64Decode } from './gobase64.ts';
 
 const utf8 = new TextEncoder();
 const bytesToString = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -71,63 +72,6 @@ function yamlMarshal(args: readonly Value[]): Value {
   return YAML.stringify(toJS(args[0]!), { version: '1.1', indentSeq: false, lineWidth: 0, singleQuote: false });
 }
 
-// ---------------------------------------------------------------------------------------------
-// base64 as Go's encoding/base64 decodes it (padding rules, \r\n skipped, error offsets).
-
-const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Decodes like Go's Encoding.DecodeString; throws "illegal base64 data at input byte N". */
-export function goBase64Decode(text: string, alphabet: string, padded: boolean): Uint8Array {
-  const src = utf8.encode(text);
-  const map = new Map<number, number>([...alphabet].map((c, i) => [c.charCodeAt(0), i]));
-  const out: number[] = [];
-  const corrupt = (n: number) => builtinError(`illegal base64 data at input byte ${n}`);
-  const nl = (c: number | undefined) => c === 0x0a || c === 0x0d;
-  let si = 0;
-  for (;;) {
-    const buf = [0, 0, 0, 0];
-    let dlen = 4;
-    let trailingErr: number | undefined;
-    let j = 0;
-    for (; j < 4; j++) {
-      if (si === src.length) {
-        if (j === 0) return new Uint8Array(out);
-        if (j === 1 || padded) throw corrupt(si - j);
-        dlen = j;
-        break;
-      }
-      const c = src[si++]!;
-      const d = map.get(c);
-      if (d !== undefined) {
-        buf[j] = d;
-        continue;
-      }
-      if (nl(c)) {
-        j--;
-        continue;
-      }
-      if (c !== 0x3d || !padded) throw corrupt(si - 1);
-      if (j < 2) throw corrupt(si - 1);
-      if (j === 2) {
-        while (si < src.length && nl(src[si])) si++;
-        if (si === src.length) throw corrupt(src.length);
-        if (src[si] !== 0x3d) throw corrupt(si - 1);
-        si++;
-      }
-      while (si < src.length && nl(src[si])) si++;
-      if (si < src.length) trailingErr = si;
-      dlen = j;
-      break;
-    }
-    const val = (buf[0]! << 18) | (buf[1]! << 12) | (buf[2]! << 6) | buf[3]!;
-    const bytes = [(val >> 16) & 0xff, (val >> 8) & 0xff, val & 0xff];
-    out.push(...bytes.slice(0, dlen - 1));
-    if (trailingErr !== undefined) throw corrupt(trailingErr);
-    if (dlen < 4) return new Uint8Array(out);
-  }
-}
-
 function base64Encode(s: string, url: boolean, pad: boolean): string {
   const b = Buffer.from(s, 'utf8').toString(url ? 'base64url' : 'base64');
   if (url && pad) return b + '='.repeat((4 - (b.length % 4)) % 4);
@@ -135,14 +79,7 @@ function base64Encode(s: string, url: boolean, pad: boolean): string {
 }
 
 function base64urlDecode(args: readonly Value[]): Value {
-  let s = str(args, 1);
-  // RFC 7515 appendix C: restore the padding some encoders drop.
-  if (!s.endsWith('=')) {
-    const r = s.length % 4;
-    if (r === 1) throw builtinError(`illegal base64url string: ${s}`);
-    s += r === 2 ? '==' : r === 3 ? '=' : '';
-  }
-  return bytesToString(goBase64Decode(s, URL, true));
+  return bytesToString(base64urlBytes(str(args, 1)));
 }
 
 function hexDecode(args: readonly Value[]): Value {
