@@ -77,7 +77,8 @@ export function runCase(c: ConformanceCase, file: string): CaseOutcome {
   if (c.want_error_code !== undefined || c.want_error !== undefined) {
     if (error === undefined) return { ...base, status: 'failed', reason: `expected error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${rows!.length} result row(s)` };
     const code = error instanceof AutonomyError ? error.code : 'internal';
-    const text = error instanceof AutonomyError ? error.toString() : String(error);
+    // OPA prints errors as `file:row: code: message`; messages are matched against that form.
+    const text = error instanceof AutonomyError ? `${error.location ? `${error.location.file}:${error.location.row}: ` : ''}${error.code}: ${error.message}` : String(error);
     if (c.want_error_code !== undefined && code !== c.want_error_code) return { ...base, status: 'failed', reason: `expected error code ${c.want_error_code}, got ${text}` };
     if (c.want_error !== undefined && !text.includes(c.want_error)) return { ...base, status: 'failed', reason: `expected error containing ${JSON.stringify(c.want_error)}, got ${text}` };
     return { ...base, status: 'passed', reason: '' };

@@ -8,6 +8,7 @@ import { keyOf, type Value } from '../value.ts';
 import { slotsOf, type IR, type Lit } from './ir.ts';
 import { Planner, seq } from './plan.ts';
 import { needs } from './safety.ts';
+import { checkRecursion, dependencies } from './recursion.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
 
 interface HeadInfo {
@@ -44,8 +45,14 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
   });
 
   // Pass 2: compile rule bodies (they may reference any rule or function).
+  const deps = new Map<RuleSet, Set<RuleSet>>();
   for (const { env, rule, head, rs } of placed) {
-    const compiled = compileRule(program, env, rule, head, rule.head.value);
+    const onIR = (lits: readonly Lit[], terms: readonly IR[]): void => {
+      const d = deps.get(rs) ?? new Set<RuleSet>();
+      for (const x of dependencies(root, ruleSets, lits, terms)) d.add(x);
+      deps.set(rs, d);
+    };
+    const compiled = compileRule(program, env, rule, head, rule.head.value, onIR);
     if (rule.default) {
       if (rs.default) throw compileError('rego_type_error', `multiple default rules data.${rs.path.join('.')} found`, rule.loc);
       rs.default = compiled;
@@ -53,6 +60,7 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
       rs.rules.push(compiled);
     }
   }
+  checkRecursion(deps);
   return program;
 }
 
@@ -143,7 +151,14 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInf
 }
 
 /** Compiles one rule with its else chain. */
-function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInfo, valueTerm: Term | undefined): CompiledRule {
+function compileRule(
+  program: Program,
+  env: ModuleEnv,
+  rule: Rule,
+  head: HeadInfo,
+  valueTerm: Term | undefined,
+  onIR: (lits: readonly Lit[], terms: readonly IR[]) => void,
+): CompiledRule {
   const r = new Resolver(env);
   const scope = r.root;
   const h = rule.head;
@@ -159,6 +174,7 @@ function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInf
   const suffixIRs = head.suffix.map((t) => r.term(t, scope));
   const keyIR = h.key ? r.term(h.key, scope) : undefined;
   const valueIR = valueTerm ? r.term(valueTerm, scope) : undefined;
+  onIR(lits, [...argIRs, ...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])]);
 
   const planner = new Planner(program, r.slotNames);
   // Each argument is matched on entry when it is a plain pattern; an argument that reads
@@ -206,7 +222,7 @@ function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInf
     : undefined;
 
   const term = (t: IR): CTerm => planner.term(t, bound);
-  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value));
+  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR));
   return {
     nslots: r.nslots,
     body: rule.body.length === 0 ? seq([]) : body,
