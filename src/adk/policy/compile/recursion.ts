@@ -71,17 +71,28 @@ export function dependencies(root: DataNode, ruleSets: ReadonlyMap<string, RuleS
     }
     for (const w of l.with) visitTerm(w.value);
   };
-  // A ref depends on the rule set it reaches through its constant prefix, or on every rule set
-  // below the point where the prefix ends (data.pkg, data.pkg[x]).
+  // A ref depends on the rule sets it can reach: constant keys select one child, any other
+  // key matches every child (as OPA's dynamic rule lookup does); where the ref ends, everything
+  // below is read.
   const dataRef = (path: readonly IR[]): void => {
-    let node: DataNode | undefined = root;
-    for (const p of path) {
-      if (node.ruleSet) break;
-      if (p.k !== 'const') break;
-      node = node.children.get(keyOf(p.v));
-      if (!node) return;
-    }
-    collect(node, out);
+    const walk = (node: DataNode, i: number): void => {
+      if (node.ruleSet) {
+        out.add(node.ruleSet);
+        if (node.children.size === 0) return;
+      }
+      if (i === path.length) {
+        collect(node, out);
+        return;
+      }
+      const p = path[i]!;
+      if (p.k === 'const') {
+        const child = node.children.get(keyOf(p.v));
+        if (child) walk(child, i + 1);
+      } else {
+        for (const child of node.children.values()) walk(child, i + 1);
+      }
+    };
+    walk(root, 0);
   };
   lits.forEach(visitLit);
   terms.forEach(visitTerm);
