@@ -13,7 +13,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 function toGo(v: Value): GoArg {
   switch (typeof v) {
     case 'number':
-      return Number.isInteger(v) ? { kind: 'int', v: BigInt(v) } : { kind: 'float', v };
+      return Number.isInteger(v) ? { kind: 'int', v } : { kind: 'float', v };
     case 'bigint':
       return v >= INT64_MIN && v <= INT64_MAX ? { kind: 'int', v } : { kind: 'bigint', v };
     case 'string':
