@@ -70,9 +70,7 @@ export function goInt(args: readonly Value[], pos: number): number {
 
 /** OPA's StringSliceOperand: the strings of an array or a set. */
 export function stringElements(args: readonly Value[], pos: number): string[] {
-  const v = args[pos - 1]!;
-  const items = Array.isArray(v) ? (v as readonly Value[]) : v instanceof SetValue ? [...v.values()] : undefined;
-  if (items === undefined) throw operandTypeError(pos, v, 'array', 'set');
-  for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, v, x, 'string');
+  const items = arrayOrSet(args, pos);
+  for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, args[pos - 1]!, x, 'string');
   return items as string[];
 }

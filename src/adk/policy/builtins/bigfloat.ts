@@ -25,11 +25,8 @@ export function bitLen(m: bigint): number {
 /** Rounds m × 2^e to prec bits, half to even; `sticky` marks a nonzero tail already cut from m. */
 function rounded(neg: boolean, m: bigint, e: number, prec: number, sticky = false): BigFloat {
   const n = bitLen(m);
-  if (n <= prec && !sticky) return { neg, m, e, prec };
-  if (n <= prec) {
-    // Only a sticky tail below the last kept bit: always less than half an ulp.
-    return { neg, m, e, prec };
-  }
+  // Callers leave at least two bits below the kept ones when there is a sticky tail, so a short m is exact.
+  if (n <= prec) return { neg, m, e, prec };
   const shift = n - prec;
   const s = BigInt(shift);
   let q = m >> s;
@@ -207,7 +204,7 @@ export function shortestDecimal(x: BigFloat): Decimal {
   const exp = x.e + s;
   // mant×2^exp and its neighbours one unit either side, as exact decimals.
   const [n, unit, e10] = exp >= 0 ? [mant << BigInt(exp), 1n << BigInt(exp), 0] : [mant * pow5(-exp), pow5(-exp), exp];
-  let d = scaledDecimal(n, e10);
+  const d = scaledDecimal(n, e10);
   const lower = scaledDecimal(n - unit, e10);
   const upper = scaledDecimal(n + unit, e10);
   const inclusive = (mant & 2n) === 0n;
@@ -220,10 +217,7 @@ export function shortestDecimal(x: BigFloat): Decimal {
     const okUp = c !== u && (inclusive || c + 1 < u || i + 1 < upper.digits.length);
     if (okDown && okUp) return roundNearest(d, i + 1);
     if (okDown) return roundDown(d, i + 1);
-    if (okUp) {
-      d = roundUp(d, i + 1);
-      return d;
-    }
+    if (okUp) return roundUp(d, i + 1);
   }
   return d;
 }
