@@ -110,3 +110,13 @@ test('the in operator: internal.member_2 and internal.member_3', () => {
   expect('internal.member_3', [1, 2, set(1)], false);
   expect('internal.member_3', [0, 'a', 'abc'], false);
 });
+
+test('OPA bignum aggregates: exact beyond int64', () => {
+  expect('sum', [v([18446744073709551617n, 1])], 18446744073709551618n);
+  expect('sum', [set(18446744073709551617n, 1)], 18446744073709551618n);
+  expect('product', [v([18446744073709551617n, 2])], 36893488147419103234n);
+  expect('sum', [v([9223372036854775807n, 1])], 9223372036854775808n);
+  expect('sum', [set(9223372036854775807n, 1, 2)], 9223372036854775810n);
+  expect('sum', [v([-9223372036854775808n, -1])], -9223372036854775809n);
+  expect('sum', [v([1.5, 2.5])], 4);
+});
