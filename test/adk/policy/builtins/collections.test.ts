@@ -120,3 +120,11 @@ test('OPA bignum aggregates: exact beyond int64', () => {
   expect('sum', [v([-9223372036854775808n, -1])], -9223372036854775809n);
   expect('sum', [v([1.5, 2.5])], 4);
 });
+
+test('to_number: exponent forms of integers stay exact; hex floats beyond float64 are out of range', () => {
+  expect('to_number', ['1e30'], 10n ** 30n);
+  expect('to_number', ['2.50e2'], 250);
+  expect('to_number', ['0x1.8p1'], 3);
+  expectError('to_number', ['0x1p5000'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x1p5000": value out of range');
+  expectError('to_number', ['0x10'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x10": invalid syntax');
+});
