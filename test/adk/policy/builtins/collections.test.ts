@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { expect, expectError, set, v } from './helpers.ts';
+import assert from 'node:assert/strict';
+import { expect, expectError, set, table, v } from './helpers.ts';
 
 test('count counts runes of strings and members of collections', () => {
   expect('count', [v([1, 2, 3, 4])], 4);
@@ -127,4 +128,20 @@ test('to_number: exponent forms of integers stay exact; hex floats beyond float6
   expect('to_number', ['0x1.8p1'], 3);
   expectError('to_number', ['0x1p5000'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x1p5000": value out of range');
   expectError('to_number', ['0x10'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x10": invalid syntax');
+});
+
+test("OPA's deprecated builtins are declared as deprecated, with OPA's behaviour", () => {
+  for (const name of ['any', 'all', 'set_diff', 'cast_array', 'cast_set', 'cast_string', 'cast_boolean', 'cast_null', 'cast_object']) {
+    assert.equal(table.get(name)?.deprecated, true, name);
+  }
+  assert.equal(table.get('count')?.deprecated, undefined);
+  expect('any', [set()], false);
+  expect('any', [v([false, true])], true);
+  expect('all', [v([])], true);
+  expect('all', [set(true, 1)], false);
+  expect('set_diff', [set(1, 2), set(2)], set(1));
+  expect('cast_set', [v([1, 1, 2])], set(1, 2));
+  expect('cast_array', [set(2, 1)], v([1, 2]));
+  expectError('cast_string', [1], 'eval_type_error', 'operand 1 must be string but got number');
+  expectError('any', [1], 'eval_type_error', 'operand 1 must be one of {array, set} but got number');
 });
