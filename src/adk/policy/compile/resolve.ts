@@ -52,10 +52,13 @@ export class Resolver {
   readonly slotNames: string[] = [];
   readonly root: Scope;
   private readonly env: ModuleEnv;
+  /** OPA rewrites a bare `a == b` in rules (not in queries) to `a = b`. */
+  private readonly rewriteEquals: boolean;
 
-  constructor(env: ModuleEnv) {
+  constructor(env: ModuleEnv, opts: { rewriteEquals?: boolean } = {}) {
     this.env = env;
     this.root = new Scope();
+    this.rewriteEquals = opts.rewriteEquals ?? true;
   }
 
   private newSlot(scope: Scope, name: string): number {
@@ -91,6 +94,27 @@ export class Resolver {
       if (assign) scope.assigned.add(v.name);
       this.newSlot(scope, v.name);
     });
+  }
+
+  /**
+   * Declares a function argument's variables: those in pattern positions (a var, or inside
+   * arrays and objects) are new locals; anything else in the argument (a template, a ref) reads
+   * names the usual way.
+   */
+  declareArgument(scope: Scope, t: Term): void {
+    switch (t.type) {
+      case 'var':
+        if (t.name !== '_') this.newSlot(scope, t.name);
+        return;
+      case 'array':
+        for (const x of t.items) this.declareArgument(scope, x);
+        return;
+      case 'object':
+        for (const [, v] of t.entries) this.declareArgument(scope, v);
+        return;
+      default:
+        return;
+    }
   }
 
   // ---- bodies --------------------------------------------------------------------------------
@@ -156,8 +180,13 @@ export class Resolver {
       case 'assign':
       case 'unify':
         return { k: 'unify', a: this.term(e.lhs, scope), b: this.term(e.rhs, scope), neg: e.negated, with: withs, loc: e.loc };
-      case 'term':
+      case 'term': {
+        // OPA's rewriteEquals: a bare `a == b` is the unification `a = b`.
+        if (this.rewriteEquals && e.term.type === 'call' && e.term.infix === '==' && e.term.args.length === 2) {
+          return { k: 'unify', a: this.term(e.term.args[0]!, scope), b: this.term(e.term.args[1]!, scope), neg: e.negated, with: withs, loc: e.loc };
+        }
         return { k: 'expr', term: this.term(e.term, scope), neg: e.negated, with: withs, loc: e.loc, src: e.term };
+      }
       case 'somein':
         return {
           k: 'somein',
