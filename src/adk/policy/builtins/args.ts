@@ -74,3 +74,13 @@ export function stringElements(args: readonly Value[], pos: number): string[] {
   for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, args[pos - 1]!, x, 'string');
   return items as string[];
 }
+
+/** The number of runes (code points) in s, as Go's utf8.RuneCountInString counts them. */
+export function runeCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
+  return n;
+}

@@ -2,6 +2,7 @@
 // string. Verbs, flags, widths, precisions, argument indexes and Go's in-band error notes
 // (%!d(string=x), %!v(MISSING), %!(EXTRA …), %!(NOVERB), …) all follow the fmt package.
 import { exactDecimal, roundNearest, type Decimal } from './bigfloat.ts';
+import { runeCount } from './args.ts';
 
 /** A Go value as OPA's sprintf builds it from a Rego value. */
 export type GoArg =
@@ -33,15 +34,6 @@ function freshFlags(): Flags {
 function clearFlags(f: Flags): void {
   f.plus = f.minus = f.sharp = f.space = f.zero = f.plusV = f.sharpV = f.widPresent = f.precPresent = false;
   f.wid = f.prec = 0;
-}
-
-function runeCount(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff) n++;
-  }
-  return n;
 }
 
 /** One Sprintf call's output buffer and current flags. */
