@@ -57,6 +57,11 @@ export function arrayOrSet(args: readonly Value[], pos: number): readonly Value[
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** True when an integer fits Go's int (int64). */
+export function fitsInt64(v: bigint): boolean {
+  return v >= INT64_MIN && v <= INT64_MAX;
+}
+
 /**
  * OPA's IntOperand: an integer that fits Go's int; anything else (a fraction, or an integer beyond
  * int64) is "must be integer number but got floating-point number", as OPA reports both.
@@ -64,7 +69,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 export function goInt(args: readonly Value[], pos: number): number {
   const v = integer(args, pos);
   if (typeof v === 'number') return v;
-  if (v < INT64_MIN || v > INT64_MAX) throw operandTypeError(pos, 'floating-point number', 'integer number');
+  if (!fitsInt64(v)) throw operandTypeError(pos, 'floating-point number', 'integer number');
   return Number(v);
 }
 
