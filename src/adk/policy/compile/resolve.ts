@@ -302,6 +302,7 @@ export class Resolver {
       return { kind: 'function', name, path: info.path, arity: info.arity };
     }
     const decl = this.env.index.builtins.get(name);
+    if (decl?.deprecated) throw compileError('rego_type_error', `deprecated built-in function calls in expression: ${name}`, loc);
     if (decl) return { kind: 'builtin', name, decl };
     void nargs;
     throw compileError('rego_type_error', `undefined function ${name}`, loc);
