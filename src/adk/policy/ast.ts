@@ -38,7 +38,7 @@ export interface CallTerm {
   readonly type: 'call';
   readonly op: readonly string[];
   readonly args: readonly Term[];
-  /** Set for infix operators (`+`, `==` …) so printing can restore them. */
+  /** Set for infix operators (`+`, `==` …, and `unary-` for `-x`) so printing can restore them. */
   readonly infix?: string;
   readonly loc: Loc;
 }

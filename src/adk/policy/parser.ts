@@ -462,7 +462,7 @@ class Parser {
         } else if (t.text === '-') {
           this.next();
           const operand = this.termPrimary();
-          term = { type: 'call', op: ['minus'], args: [{ type: 'number', value: 0, text: '0', loc: t.loc }, operand], infix: '-', loc: t.loc };
+          term = { type: 'call', op: ['minus'], args: [{ type: 'number', value: 0, text: '0', loc: t.loc }, operand], infix: 'unary-', loc: t.loc };
         } else if (t.text === '[') term = this.arrayTerm();
         else if (t.text === '{') term = this.braceTerm();
         else if (t.text === '(') {
