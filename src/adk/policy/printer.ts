@@ -59,6 +59,9 @@ export function printExpr(e: Expr, indent = ''): string {
     case 'somein':
       s = `some ${e.key ? `${printTerm(e.key)}, ` : ''}${printTerm(e.value)} in ${printOperand(e.collection, 1)}`;
       break;
+    case 'block':
+      s = `{ ${printInline(e.body)} }`;
+      break;
     case 'every':
       s = `every ${e.key ? `${printTerm(e.key)}, ` : ''}${printTerm(e.value)} in ${printOperand(e.domain, 1)} ${printBlock(e.body, indent)}`;
       break;
