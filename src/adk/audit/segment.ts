@@ -1,5 +1,5 @@
 // Segment files (named by their first seq) and the single-writer lock of a WAL directory.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import type { WalFs } from './fs-seam.ts';
 
@@ -55,6 +55,16 @@ export async function lockHolder(fs: WalFs, dir: string): Promise<number | null>
  * handled by recovery); a live holder is an error, as two writers would corrupt the chain.
  */
 export async function acquireLock(fs: WalFs, dir: string): Promise<void> {
+  const key = resolve(dir);
+  if (heldHere.has(key)) throw new AutonomyError('wal_locked', `${dir} is already open for append in this process`);
+  await takeLock(fs, dir);
+  heldHere.add(key);
+}
+
+// Directories this process holds: the pid in LOCK cannot tell two opens in one process apart.
+const heldHere = new Set<string>();
+
+async function takeLock(fs: WalFs, dir: string): Promise<void> {
   const path = join(dir, LOCK_FILE);
   try {
     const f = await fs.createFile(path, 0o600);
@@ -74,5 +84,6 @@ export async function acquireLock(fs: WalFs, dir: string): Promise<void> {
 
 /** Releases the lock taken by acquireLock. */
 export async function releaseLock(fs: WalFs, dir: string): Promise<void> {
+  heldHere.delete(resolve(dir));
   await fs.unlink(join(dir, LOCK_FILE));
 }
