@@ -167,7 +167,7 @@ class FileWal implements Wal {
     const detail: Record<string, unknown> = { previous_run: r.previousRun };
     if (r.tornTail) detail['torn_tail_cut'] = r.tornTail;
     if (r.incompleteCut) detail['incomplete_cut_removed'] = r.incompleteCut;
-    const started = this.#enqueue(prepareFields(RecordKind.start, this.#now(), { detail }));
+    const started = this.#enqueue(prepareFields(RecordKind.start, this.#now(), { detail }), false);
     const sealed = this.#enqueue(null);
     try {
       await Promise.all([started, sealed]);
@@ -219,7 +219,7 @@ class FileWal implements Wal {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     try {
-      const stopped = this.#enqueue(prepareFields(RecordKind.stop, this.#now(), {}));
+      const stopped = this.#enqueue(prepareFields(RecordKind.stop, this.#now(), {}), false);
       const sealed = this.#enqueue(null);
       await Promise.all([stopped, sealed]);
     } finally {
@@ -239,10 +239,11 @@ class FileWal implements Wal {
     }
   }
 
-  #enqueue(fields: PreparedFields | null): Promise<AppendResult> {
+  /** Queues an entry; flush=false lets a caller queue several that must share one batch. */
+  #enqueue(fields: PreparedFields | null, flush = true): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ fields, resolve, reject });
-      if (!this.#flushing) void this.#flush();
+      if (flush && !this.#flushing) void this.#flush();
     });
   }
 
@@ -266,6 +267,11 @@ class FileWal implements Wal {
 
   /** Writes and syncs one batch; settles every entry in it. Never throws. */
   async #commit(batch: Entry[]): Promise<void> {
+    if (this.#sinceCheckpoint === 0 && batch.every((en) => en.fields === null)) {
+      // Only checkpoint requests, and nothing unsealed: nothing to write.
+      for (const en of batch) en.resolve(this.head());
+      return;
+    }
     try {
       if (this.#dirty) {
         // Bytes of a failed batch were never acknowledged; drop them before writing after them.
