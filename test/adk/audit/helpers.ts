@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { loadOrCreateKey } from '../../../src/common/ed25519.ts';
-import type { AppendInput } from '../../../src/adk/audit/index.ts';
+export { decision } from './helpers-data.ts';
 
 /** A fresh state directory, removed when the test file ends. */
 export function tempState(prefix = 'wal-'): string {
@@ -18,23 +18,6 @@ export function tempState(prefix = 'wal-'): string {
 export function nodeKey(stateDir: string): { key: KeyObject; pub: KeyObject } {
   const key = loadOrCreateKey(stateDir, 'node');
   return { key, pub: createPublicKey(key) };
-}
-
-/** A decision record of roughly 300-500 bytes. */
-export function decision(i: number, extra: Partial<AppendInput> = {}): AppendInput {
-  return {
-    kind: 'decision',
-    decision_id: `dec-${i}`,
-    tool: i % 3 === 0 ? 'shell.exec' : 'fs.read',
-    args: { path: `/srv/data/${i}.json`, mode: 'r', attempt: i % 5, flags: ['a', 'b'] },
-    decision: i % 4 === 0 ? 'deny' : 'allow',
-    reasons: i % 4 === 0 ? ['path outside sandbox'] : [],
-    revision: 'r42',
-    digest: 'sha256:' + 'ab'.repeat(32),
-    agent: { id: 'agent-7' },
-    latency_ns: 1000 + i,
-    ...extra,
-  };
 }
 
 /** Segment file names of a WAL directory, in order. */
