@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
 import { runMain } from './main.ts';
+import { registerAudit } from './commands/audit.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
@@ -18,6 +19,8 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(`autonomy ${VERSION}\n`);
     });
+
+  registerAudit(program);
 
   return program;
 }

@@ -1,9 +1,13 @@
 // Readers for people and tools: filtered export (JSON Lines, CSV), lookup by decision id, and
 // the last records of the log. They read through the same checks as verify and stop at damage.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
+import { decodeFrames } from './frame.ts';
 import { nodeFs, type WalFs } from './fs-seam.ts';
-import type { WalRecord } from './record.ts';
-import { scanWal, type Damage } from './scan.ts';
+import { decodeRecord, type WalRecord } from './record.ts';
+import { scanWal, type ScanResult } from './scan.ts';
+import { listSegments } from './segment.ts';
 
 /** A record with its hash, as readers present it. */
 export type HashedRecord = WalRecord & { hash: string };
@@ -33,10 +37,45 @@ export function matches(r: WalRecord, f: RecordFilter): boolean {
 }
 
 /** Calls onRecord for every intact record in log order; returns the damage that stopped it, if any. */
-export async function readRecords(dir: string, onRecord: (r: HashedRecord) => void, fs: WalFs = nodeFs): Promise<Damage | null> {
+export async function readRecords(dir: string, onRecord: (r: HashedRecord) => void, fs: WalFs = nodeFs): Promise<ScanResult['damage']> {
+  return (await readLog(dir, onRecord, fs)).damage;
+}
+
+/** readRecords, returning the whole scan (head position included). */
+export async function readLog(dir: string, onRecord: (r: HashedRecord) => void, fs: WalFs = nodeFs): Promise<ScanResult> {
   const scan = await scanWal(fs, dir, { onRecord: (r, hash) => onRecord({ ...r, hash }) });
   if (scan.segments.length === 0) throw new AutonomyError('wal_not_found', `no WAL segments in ${dir}`);
-  return scan.damage;
+  return scan;
+}
+
+/** A reading position: a segment and a byte offset in it. */
+export interface LogPosition {
+  segment: string;
+  offset: number;
+}
+
+/**
+ * Reads the records appended after `from` (as `tail -f` does) and returns the new position.
+ * Incomplete frames at the end are left for the next call: a writer may be in the middle of
+ * a batch. Damage stops the reader with `wal_tampered`.
+ */
+export async function readNewRecords(dir: string, from: LogPosition, onRecord: (r: HashedRecord) => void, fs: WalFs = nodeFs): Promise<LogPosition> {
+  let pos = from;
+  for (;;) {
+    const buf = (await fs.readFile(join(dir, pos.segment))).subarray(pos.offset);
+    const { frames, damage } = decodeFrames(buf);
+    for (const f of frames) {
+      const r = decodeRecord(f.payload.toString('utf8'));
+      onRecord({ ...r, hash: createHash('sha256').update(f.payload).digest('hex') });
+    }
+    const consumed = damage ? damage.offset : buf.length;
+    pos = { segment: pos.segment, offset: pos.offset + consumed };
+    if (damage && !damage.atTail) throw new AutonomyError('wal_tampered', `${pos.segment} at offset ${pos.offset}: ${damage.problem}`);
+    if (damage) return pos;
+    const next = (await listSegments(fs, dir)).find((s) => s.name > pos.segment);
+    if (!next) return pos;
+    pos = { segment: next.name, offset: 0 };
+  }
 }
 
 /** ISO 8601 with nanoseconds, from decimal nanoseconds. */
@@ -76,5 +115,5 @@ export function humanLine(r: HashedRecord): string {
   if (r.tool !== undefined) parts.push(r.tool);
   if (r.decision_id !== undefined) parts.push(`id=${r.decision_id}`);
   if (r.reasons?.length) parts.push(`reasons=${r.reasons.join(',')}`);
-  return `${parts.join('  ')}\n`;
+  return `${parts.join('  ').trimEnd()}\n`;
 }

@@ -7,7 +7,7 @@ import { openWal, type Wal, type WalOptions } from './wal.ts';
 export { openWal, type Wal, type WalOptions, type AppendResult, type RecoveryNote } from './wal.ts';
 export { verifyWal, type VerifyReport, type VerifyOptions, type VerifyProblem } from './verify.ts';
 export { quarantineWal, type QuarantineResult } from './quarantine.ts';
-export { readRecords, matches, parseTime, jsonLine, csvHeader, csvLine, humanLine, isoTime, type HashedRecord, type RecordFilter } from './export.ts';
+export { readRecords, readLog, readNewRecords, matches, parseTime, jsonLine, csvHeader, csvLine, humanLine, isoTime, type HashedRecord, type RecordFilter, type LogPosition } from './export.ts';
 export { RecordKind, type AppendInput, type WalRecord } from './record.ts';
 export { RedactionMode, type RedactionConfig } from './redact.ts';
 export type { WalFs, WalFile } from './fs-seam.ts';
