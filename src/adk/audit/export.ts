@@ -1,8 +1,8 @@
 // Readers for people and tools: filtered export (JSON Lines, CSV), lookup by decision id, and
 // the last records of the log. They read through the same checks as verify and stop at damage.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
 import { decodeFrames } from './frame.ts';
 import { nodeFs, type WalFs } from './fs-seam.ts';
 import { decodeRecord, type WalRecord } from './record.ts';
@@ -66,7 +66,7 @@ export async function readNewRecords(dir: string, from: LogPosition, onRecord: (
     const { frames, damage } = decodeFrames(buf);
     for (const f of frames) {
       const r = decodeRecord(f.payload.toString('utf8'));
-      onRecord({ ...r, hash: createHash('sha256').update(f.payload).digest('hex') });
+      onRecord({ ...r, hash: sha256Hex(f.payload) });
     }
     const consumed = damage ? damage.offset : buf.length;
     pos = { segment: pos.segment, offset: pos.offset + consumed };

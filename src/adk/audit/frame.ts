@@ -23,21 +23,50 @@ function sealFrame(buf: Buffer, at: number, len: number): number {
   return size;
 }
 
-/** One buffer holding a frame for each payload text, ready for a single write. */
-export function encodeFrames(texts: readonly string[]): Buffer {
-  const lens = texts.map((s) => Buffer.byteLength(s, 'utf8'));
-  let total = 0;
-  for (const len of lens) {
+/**
+ * Accumulates frames in one reusable buffer so a batch goes to disk in a single write; the
+ * group-commit loop resets it between batches instead of allocating.
+ */
+export class FrameWriter {
+  #buf: Buffer;
+  #len = 0;
+
+  constructor(initialBytes = 1 << 20) {
+    this.#buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Forgets the frames written so far. */
+  reset(): void {
+    this.#len = 0;
+  }
+
+  /** Appends a frame for text and returns its payload bytes (valid until the next add or reset). */
+  add(text: string): Buffer {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    const room = HEADER_BYTES + text.length * 3 + ALIGN;
+    if (this.#len + room > this.#buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + room));
+      this.#buf.copy(bigger, 0, 0, this.#len);
+      this.#buf = bigger;
+    }
+    const at = this.#len;
+    const len = this.#buf.write(text, at + HEADER_BYTES, 'utf8');
     if (len > MAX_PAYLOAD) throw new AutonomyError('wal_bad_record', `a record of ${len} bytes exceeds the ${MAX_PAYLOAD}-byte limit`);
-    total += frameSize(len);
+    this.#len += sealFrame(this.#buf, at, len);
+    return this.#buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + len);
   }
-  const buf = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < texts.length; i++) {
-    buf.write(texts[i]!, at + HEADER_BYTES, 'utf8');
-    at += sealFrame(buf, at, lens[i]!);
+
+  /** The frames written since the last reset. */
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#len);
   }
-  return buf;
+}
+
+/** One buffer holding a frame for each payload text. */
+export function encodeFrames(texts: readonly string[]): Buffer {
+  const w = new FrameWriter(texts.reduce((n, t) => n + t.length * 3 + HEADER_BYTES + ALIGN, 0));
+  for (const t of texts) w.add(t);
+  return w.bytes();
 }
 
 /** One intact frame: where it starts and its payload bytes (a view into the segment). */

@@ -3,6 +3,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { keyId } from '../../common/ed25519.ts';
+import { sha256Hex } from '../../common/hash.ts';
 import { checkpointFields } from './checkpoint.ts';
 import { ALIGN, checkFrame, encodeFrames, HEADER_BYTES } from './frame.ts';
 import { nodeFs, type WalFs } from './fs-seam.ts';
@@ -81,7 +82,7 @@ export async function quarantineWal(opts: QuarantineOptions): Promise<Quarantine
     let prev = head?.hash ?? GENESIS_HASH;
     const add = (text: string): void => {
       texts.push(text);
-      prev = createHash('sha256').update(text, 'utf8').digest('hex');
+      prev = sha256Hex(text);
     };
     add(payloadText(prepareFields(RecordKind.quarantine, time(), { detail: { ...detail } }), seq, epoch, prev));
     add(payloadText(prepareFields(RecordKind.stop, time(), {}), seq + 1, epoch, prev));

@@ -64,15 +64,14 @@ export interface WalRecord {
  */
 export interface PreparedFields {
   kind: RecordKind;
-  time: string;
-  /** `"key":value` fragments for keys that sort before "epoch". */
-  head: string[];
-  /** `"key":value` fragments for keys between "epoch" and "prev_hash" ("kind", "latency_ns"). */
-  mid: string[];
-  /** `"key":value` fragments for keys between "prev_hash" and "seq" ("reasons", "revision"). */
-  mid2: string[];
-  /** `"key":value` fragments for keys after "seq" ("time", "tool"), excluding "v". */
-  tail: string[];
+  /** `{` and the `"key":value,` fragments of keys that sort before "epoch". */
+  head: string;
+  /** `,"kind":…` and "latency_ns", the keys between "epoch" and "prev_hash". */
+  mid: string;
+  /** `,"reasons":…` and "revision", the keys between "prev_hash" and "seq"; may be empty. */
+  mid2: string;
+  /** `,"time":…`, "tool" and `,"v":1}`, the keys after "seq". */
+  tail: string;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -96,22 +95,23 @@ export function prepareFields(
   if (f.reasons !== undefined && !(Array.isArray(f.reasons) && f.reasons.every((r) => typeof r === 'string'))) throw new AutonomyError('wal_bad_record', 'reasons must be an array of strings');
   if (f.args !== undefined && (typeof f.args !== 'object' || f.args === null || Array.isArray(f.args))) throw new AutonomyError('wal_bad_record', 'args must be a JSON object');
   if (f.detail !== undefined && (typeof f.detail !== 'object' || f.detail === null || Array.isArray(f.detail))) throw new AutonomyError('wal_bad_record', 'detail must be a JSON object');
-  const head: string[] = [];
-  if (f.agent !== undefined) head.push(`"agent":${canonicalJson(f.agent, 'agent')}`);
-  if (f.args !== undefined) head.push(`"args":${argsJson ?? canonicalJson(f.args, 'args')}`);
-  if (f.args_hash !== undefined) head.push(`"args_hash":${str(f.args_hash, 'args_hash')}`);
-  if (f.decision !== undefined) head.push(`"decision":"${f.decision}"`);
-  if (f.decision_id !== undefined) head.push(`"decision_id":${str(f.decision_id, 'decision_id')}`);
-  if (f.detail !== undefined) head.push(`"detail":${canonicalJson(f.detail, 'detail')}`);
-  if (f.digest !== undefined) head.push(`"digest":${str(f.digest, 'digest')}`);
-  const mid = [`"kind":"${kind}"`];
-  if (f.latency_ns !== undefined) mid.push(`"latency_ns":${f.latency_ns}`);
-  const mid2: string[] = [];
-  if (f.reasons !== undefined) mid2.push(`"reasons":${canonicalJson(f.reasons)}`);
-  if (f.revision !== undefined) mid2.push(`"revision":${str(f.revision, 'revision')}`);
-  const tail = [`"time":"${time}"`];
-  if (f.tool !== undefined) tail.push(`"tool":${str(f.tool, 'tool')}`);
-  return { kind, time, head, mid, mid2, tail };
+  let head = '{';
+  if (f.agent !== undefined) head += `"agent":${canonicalJson(f.agent, 'agent')},`;
+  if (f.args !== undefined) head += `"args":${argsJson ?? canonicalJson(f.args, 'args')},`;
+  if (f.args_hash !== undefined) head += `"args_hash":${str(f.args_hash, 'args_hash')},`;
+  if (f.decision !== undefined) head += `"decision":"${f.decision}",`;
+  if (f.decision_id !== undefined) head += `"decision_id":${str(f.decision_id, 'decision_id')},`;
+  if (f.detail !== undefined) head += `"detail":${canonicalJson(f.detail, 'detail')},`;
+  if (f.digest !== undefined) head += `"digest":${str(f.digest, 'digest')},`;
+  let mid = `,"kind":"${kind}"`;
+  if (f.latency_ns !== undefined) mid += `,"latency_ns":${f.latency_ns}`;
+  let mid2 = '';
+  if (f.reasons !== undefined) mid2 += `,"reasons":${canonicalJson(f.reasons)}`;
+  if (f.revision !== undefined) mid2 += `,"revision":${str(f.revision, 'revision')}`;
+  let tail = `,"time":"${time}"`;
+  if (f.tool !== undefined) tail += `,"tool":${str(f.tool, 'tool')}`;
+  tail += `,"v":${FORMAT_VERSION}}`;
+  return { kind, head, mid, mid2, tail };
 }
 
 /** True for kinds a caller may append. */
@@ -121,7 +121,7 @@ export function isCallerKind(kind: unknown): boolean {
 
 /** The canonical payload text of a prepared record at its place in the chain. */
 export function payloadText(p: PreparedFields, seq: number, epoch: number, prevHash: string): string {
-  return `{${[...p.head, `"epoch":${epoch}`, ...p.mid, `"prev_hash":"${prevHash}"`, ...p.mid2, `"seq":${seq}`, ...p.tail, `"v":${FORMAT_VERSION}`].join(',')}}`;
+  return `${p.head}"epoch":${epoch}${p.mid},"prev_hash":"${prevHash}"${p.mid2},"seq":${seq}${p.tail}`;
 }
 
 /** The canonical payload text of a stored record (used to check that a payload is canonical). */

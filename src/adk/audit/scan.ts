@@ -1,9 +1,10 @@
 // Reads a WAL directory in log order and checks every rule of docs/wal.md: frames, canonical
 // payloads, the hash chain, sequence and epoch continuity, segment names and cuts, checkpoint
 // signatures. Shared by verify, recovery on open, quarantine and the readers (export, tail).
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
 import { keyId } from '../../common/ed25519.ts';
 import { checkpointProblem, isRoll } from './checkpoint.ts';
 import { decodeFrames, frameSize, type FrameProblem } from './frame.ts';
@@ -129,7 +130,7 @@ export async function scanWal(fs: WalFs, dir: string, opts: ScanOptions = {}): P
         fail(offset, rec.seq, problem[0], problem[1]);
         break;
       }
-      prevHash = createHash('sha256').update(payload).digest('hex');
+      prevHash = sha256Hex(payload);
       kindBeforePrev = prev?.kind ?? null;
       prev = rec;
       res.records++;

@@ -1,14 +1,14 @@
 // The writer: recovery on open, group commit, checkpoints, segment cuts (docs/wal.md).
 // One flush loop owns the file; every append queued while a write+fdatasync is in flight
 // joins the next batch, so concurrency, not a timer, sets the batch size.
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import { keyId } from '../../common/ed25519.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { canonicalJson } from './canonical.ts';
 import { checkpointFields, type CheckpointSigner } from './checkpoint.ts';
-import { encodeFrames, MAX_PAYLOAD } from './frame.ts';
+import { encodeFrames, FrameWriter, MAX_PAYLOAD } from './frame.ts';
 import { nodeFs, type WalFile, type WalFs } from './fs-seam.ts';
 import { GENESIS_HASH, isCallerKind, payloadText, prepareFields, RecordKind, type AppendInput, type PreparedFields } from './record.ts';
 import { compileRedaction, type RedactionConfig, type Redactor } from './redact.ts';
@@ -140,6 +140,7 @@ class FileWal implements Wal {
   /** The file may hold bytes of a failed batch past #tail.size. */
   #dirty = false;
   #queue: Entry[] = [];
+  readonly #frames = new FrameWriter();
   #inFlight = 0;
   #flushing = false;
   #closed = false;
@@ -199,8 +200,8 @@ class FileWal implements Wal {
         fields = prepareFields(kind, this.#now(), { ...rest, args: shown, args_hash: sha256Hex(full) }, this.#redactor ? undefined : full);
       }
       // Each UTF-16 unit is at most 3 UTF-8 bytes; the exact size is needed only near the limit.
-      const parts = [...fields.head, ...fields.mid2, ...fields.tail];
-      if (parts.reduce((n, x) => n + x.length, 512) * 3 > MAX_PAYLOAD && Buffer.byteLength(parts.join(''), 'utf8') + 512 > MAX_PAYLOAD) {
+      const text = fields.head + fields.mid2 + fields.tail;
+      if ((text.length + 512) * 3 > MAX_PAYLOAD && Buffer.byteLength(text, 'utf8') + 512 > MAX_PAYLOAD) {
         throw new AutonomyError('wal_bad_record', `the record exceeds the ${MAX_PAYLOAD}-byte limit`);
       }
     } catch (e) {
@@ -286,34 +287,31 @@ class FileWal implements Wal {
       return;
     }
     const t = this.#tail;
-    const texts: string[] = [];
+    const w = this.#frames;
+    w.reset();
     const results: AppendResult[] = [];
     let seq = t.seq;
     let hash = t.hash;
     let since = this.#sinceCheckpoint;
-    const add = (text: string): AppendResult => {
-      texts.push(text);
-      hash = createHash('sha256').update(text, 'utf8').digest('hex');
-      return { seq, hash };
-    };
-    for (const en of batch) {
-      if (en.fields === null && since === 0) {
-        results.push({ seq, hash });
-        continue;
-      }
-      seq++;
-      const fields = en.fields ?? this.#checkpointFields(t.epoch, seq, hash, false);
-      results.push(add(payloadText(fields, seq, t.epoch, hash)));
-      since = en.fields === null ? 0 : since + 1;
-      if (since >= this.#checkpointEvery) {
-        seq++;
-        add(payloadText(this.#checkpointFields(t.epoch, seq, hash, false), seq, t.epoch, hash));
-        since = 0;
-      }
-    }
     try {
-      if (texts.length > 0) {
-        const buf = encodeFrames(texts);
+      for (const en of batch) {
+        if (en.fields === null && since === 0) {
+          results.push({ seq, hash });
+          continue;
+        }
+        seq++;
+        const fields = en.fields ?? this.#checkpointFields(t.epoch, seq, hash, false);
+        hash = sha256Hex(w.add(payloadText(fields, seq, t.epoch, hash)));
+        results.push({ seq, hash });
+        since = en.fields === null ? 0 : since + 1;
+        if (since >= this.#checkpointEvery) {
+          seq++;
+          hash = sha256Hex(w.add(payloadText(this.#checkpointFields(t.epoch, seq, hash, false), seq, t.epoch, hash)));
+          since = 0;
+        }
+      }
+      const buf = w.bytes();
+      if (buf.length > 0) {
         this.#dirty = true;
         await t.file.write(buf, t.size);
         await t.file.datasync();
@@ -358,7 +356,7 @@ class FileWal implements Wal {
       await t.file.datasync();
       this.#dirty = false;
       await t.file.close();
-      this.#tail = { file: next, name, size: 0, seq, hash: createHash('sha256').update(text, 'utf8').digest('hex'), epoch: t.epoch };
+      this.#tail = { file: next, name, size: 0, seq, hash: sha256Hex(text), epoch: t.epoch };
       this.#sinceCheckpoint = 0;
     } catch (e) {
       await next.close();
