@@ -63,13 +63,12 @@ export async function readNewRecords(dir: string, from: LogPosition, onRecord: (
   let pos = from;
   for (;;) {
     const buf = (await fs.readFile(join(dir, pos.segment))).subarray(pos.offset);
-    const { frames, damage } = decodeFrames(buf);
+    const { frames, damage, end } = decodeFrames(buf);
     for (const f of frames) {
       const r = decodeRecord(f.payload.toString('utf8'));
       onRecord({ ...r, hash: sha256Hex(f.payload) });
     }
-    const consumed = damage ? damage.offset : buf.length;
-    pos = { segment: pos.segment, offset: pos.offset + consumed };
+    pos = { segment: pos.segment, offset: pos.offset + end };
     if (damage && !damage.atTail) throw new AutonomyError('wal_tampered', `${pos.segment} at offset ${pos.offset}: ${damage.problem}`);
     if (damage) return pos;
     const next = (await listSegments(fs, dir)).find((s) => s.name > pos.segment);

@@ -98,17 +98,39 @@ export function checkFrame(buf: Buffer, at: number): number | FrameProblem {
   return len;
 }
 
-/** Reads every frame of a segment up to the first damaged one. */
-export function decodeFrames(buf: Buffer): { frames: Frame[]; damage: FrameDamage | null } {
+/**
+ * Reads every frame of a segment up to the first damaged one. Zero bytes from a frame boundary
+ * to the end are space the writer preallocated, not damage; `end` is where the data stops.
+ */
+export function decodeFrames(buf: Buffer): { frames: Frame[]; damage: FrameDamage | null; end: number } {
   const frames: Frame[] = [];
   let at = 0;
   while (at < buf.length) {
     const r = checkFrame(buf, at);
-    if (typeof r === 'string') return { frames, damage: { offset: at, problem: r, atTail: !intactFrameAfter(buf, at) } };
+    if (typeof r === 'string') {
+      if (zeroFrom(buf, at)) break;
+      return { frames, damage: { offset: at, problem: r, atTail: !intactFrameAfter(buf, at) }, end: at };
+    }
     frames.push({ offset: at, payload: buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + r) });
     at += frameSize(r);
   }
-  return { frames, damage: null };
+  return { frames, damage: null, end: at };
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** True iff every byte of buf from `at` on is zero. */
+function zeroFrom(buf: Buffer, at: number): boolean {
+  for (let p = at; p < buf.length; p += ZEROS.length) {
+    const end = Math.min(buf.length, p + ZEROS.length);
+    if (buf.compare(ZEROS, 0, end - p, p, end) !== 0) return false;
+  }
+  return true;
+}
+
+/** Writes zeros over [from, to) of a file, in chunks: preallocation of segment space. */
+export async function writeZeros(write: (buf: Uint8Array, position: number) => Promise<void>, from: number, to: number): Promise<void> {
+  for (let p = from; p < to; p += ZEROS.length) await write(ZEROS.subarray(0, Math.min(ZEROS.length, to - p)), p);
 }
 
 // A torn write only ever damages the end of what was being written; an intact frame further on

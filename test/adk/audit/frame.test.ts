@@ -27,8 +27,22 @@ test('cutting the bytes anywhere inside the last frame is a torn tail at its sta
     assert.equal(damage?.atTail, true);
     assert.match(damage!.problem, /^short_(header|payload)$/);
   }
-  const zeros = Buffer.concat([buf, Buffer.alloc(24)]);
-  assert.deepEqual(decodeFrames(zeros).damage, { offset: buf.length, problem: 'bad_length', atTail: true });
+});
+
+test('zeros after the last frame are preallocated space; a torn frame before them is still a torn tail', () => {
+  const buf = encodeFrames(texts);
+  const padded = Buffer.concat([buf, Buffer.alloc(4096)]);
+  const clean = decodeFrames(padded);
+  assert.equal(clean.damage, null);
+  assert.equal(clean.frames.length, 3);
+  assert.equal(clean.end, buf.length);
+  const torn = Buffer.concat([buf.subarray(0, buf.length - 9), Buffer.alloc(4096)]);
+  const t = decodeFrames(torn);
+  assert.equal(t.frames.length, 2);
+  assert.equal(t.damage?.atTail, true);
+  assert.equal(t.damage?.problem, 'crc_mismatch');
+  const gap = Buffer.concat([buf, Buffer.alloc(64), Buffer.from([1])]);
+  assert.equal(decodeFrames(gap).damage?.offset, buf.length);
 });
 
 test('any flipped bit is caught; only in the last frame can it look like a torn tail', () => {

@@ -29,7 +29,7 @@ const tornCases: [string, (path: string) => void][] = [
   ['a short header', (p) => appendFileSync(p, Buffer.from([0x40, 0, 0]))],
   ['a short payload', (p) => appendFileSync(p, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 0x7b, 0x22]))],
   ['a CRC mismatch of the last record', (p) => appendFileSync(p, Buffer.concat([Buffer.from([8, 0, 0, 0, 1, 2, 3, 4]), Buffer.from('{"a":12}')]))],
-  ['zeros the file system left after the end', (p) => appendFileSync(p, Buffer.alloc(4096))],
+  ['a partial record in preallocated space', (p) => appendFileSync(p, Buffer.concat([Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 0x7b]), Buffer.alloc(4096)]))],
 ];
 
 for (const [name, tear] of tornCases) {
@@ -54,6 +54,21 @@ for (const [name, tear] of tornCases) {
     assert.equal((await verifyWal(walDir(state), { publicKey: nodeKey(state).pub })).ok, true);
   });
 }
+
+test('zeros after the data are preallocated space: the log verifies and appends continue after them', async () => {
+  const { state, last } = await closedWal();
+  const before = await records(state);
+  appendFileSync(last, Buffer.alloc(10_000));
+  assert.equal((await verifyWal(walDir(state), { publicKey: nodeKey(state).pub })).ok, true);
+  const wal = await openNodeWal(state);
+  assert.deepEqual(wal.recovery, { previousRun: 'clean', tornTail: null, incompleteCut: null });
+  await wal.append(decision(7));
+  await wal.close();
+  const after = await records(state);
+  assert.deepEqual(after.slice(0, before.length), before);
+  assert.equal(after.length, before.length + 5);
+  assert.equal((await verifyWal(walDir(state), { publicKey: nodeKey(state).pub })).ok, true);
+});
 
 test('the last record torn by a crash (its bytes cut short) is cut off; everything before it survives', async () => {
   const { state, last } = await closedWal();
