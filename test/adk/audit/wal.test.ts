@@ -159,3 +159,17 @@ test('records stay chained across runs, each run starting with start and ending 
   assert.deepEqual(recs.map((r) => r.seq), recs.map((_, i) => i + 1));
   assert.equal((await verifyWal(walDir(state), { publicKey: nodeKey(state).pub })).ok, true);
 });
+
+test('a checkpoint is written after checkpointIntervalMs when records arrived since the last one', { timeout: 20_000 }, async () => {
+  const state = tempState();
+  const wal = await openNodeWal(state, { checkpointIntervalMs: 20, checkpointEvery: 1_000_000 });
+  const { seq } = await wal.append(decision(1));
+  // Wait for the event itself (bounded by the test's timeout), never for a duration.
+  while (wal.head().seq === seq) await new Promise((r) => setTimeout(r, 5));
+  const head = wal.head();
+  await wal.close();
+  const recs = await all(walDir(state));
+  const cp = recs.find((r) => r.seq === head.seq)!;
+  assert.equal(cp.kind, 'checkpoint');
+  assert.equal(cp.seq, seq + 1);
+});
