@@ -9,7 +9,7 @@ import { keyId } from '../../common/ed25519.ts';
 import { checkpointProblem, isRoll } from './checkpoint.ts';
 import { decodeFrames, frameSize, type FrameProblem } from './frame.ts';
 import { decodeRecord, GENESIS_HASH, RecordKind, type WalRecord } from './record.ts';
-import { listSegments, type SegmentRef } from './segment.ts';
+import { listSegments, segmentName, type SegmentRef } from './segment.ts';
 import type { WalFs } from './fs-seam.ts';
 
 /** The first place where the log is not what the writer could have written. */
@@ -155,7 +155,7 @@ export async function scanWal(fs: WalFs, dir: string, opts: ScanOptions = {}): P
 
   if (!res.damage && prev && isRoll(prev) && res.head?.segment === segments.at(-1)?.name) {
     const missing = prev.seq + 1;
-    res.damage = { segment: `${String(missing).padStart(20, '0')}.wal`, segmentIndex: segments.length, offset: 0, seq: missing, code: 'missing_segment', reason: `the segment starting at seq ${missing} is missing (seq ${prev.seq} cut the log there)` };
+    res.damage = { segment: segmentName(missing), segmentIndex: segments.length, offset: 0, seq: missing, code: 'missing_segment', reason: `the segment starting at seq ${missing} is missing (seq ${prev.seq} cut the log there)` };
   }
   res.cleanEnd = !res.damage && !res.torn && !res.incompleteCut && prev?.kind === RecordKind.checkpoint && !isRoll(prev) && kindBeforePrev === RecordKind.stop;
   return res;

@@ -73,6 +73,7 @@ const PREALLOCATE = 1024 * 1024;
 
 /** Opens (creating if needed) the WAL in opts.dir for append, after recovery. */
 export async function openWal(opts: WalOptions): Promise<Wal> {
+  const settings = settingsOf(opts);
   const fs = opts.fs ?? nodeFs;
   const { dir } = opts;
   await fs.mkdir(dir, 0o700);
@@ -99,8 +100,7 @@ export async function openWal(opts: WalOptions): Promise<Wal> {
       await fs.fsyncDir(dir);
       recovery.incompleteCut = scan.incompleteCut;
     }
-    const segments = (await listSegments(fs, dir)).filter((s) => s.name !== scan.incompleteCut);
-    let name = segments.at(-1)?.name;
+    let name = (await listSegments(fs, dir)).at(-1)?.name;
     let file: WalFile;
     if (name === undefined) {
       name = segmentName(1);
@@ -109,13 +109,34 @@ export async function openWal(opts: WalOptions): Promise<Wal> {
     } else file = await fs.openFile(join(dir, name));
     const head = scan.head;
     const size = head?.segment === name ? head.end : 0;
-    const wal = new FileWal(opts, fs, recovery, { file, name, size, allocated: await file.size(), seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, epoch: head?.epoch ?? 1 });
+    const wal = new FileWal(opts, settings, fs, recovery, { file, name, size, allocated: await file.size(), seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, epoch: head?.epoch ?? 1 });
     await wal.start();
     return wal;
   } catch (e) {
     await releaseLock(fs, dir);
     throw e;
   }
+}
+
+/** The validated options. */
+interface Settings {
+  segmentBytes: number;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+  queueLimit: number;
+  redactor: Redactor | null;
+}
+
+function settingsOf(opts: WalOptions): Settings {
+  const interval = opts.checkpointIntervalMs ?? 10_000;
+  if (!(Number.isSafeInteger(interval) && interval >= 0)) throw new AutonomyError('wal_bad_config', `checkpointIntervalMs must be a non-negative integer, not ${interval}`);
+  return {
+    segmentBytes: positive(opts.segmentBytes ?? 64 * 1024 * 1024, 'segmentBytes'),
+    checkpointEvery: positive(opts.checkpointEvery ?? 1000, 'checkpointEvery'),
+    checkpointIntervalMs: interval,
+    queueLimit: positive(opts.queueLimit ?? 10_000, 'queueLimit'),
+    redactor: compileRedaction(opts.redaction),
+  };
 }
 
 interface Tail {
@@ -154,18 +175,18 @@ class FileWal implements Wal {
   readonly #wall0 = BigInt(Date.now()) * 1_000_000n;
   readonly #hr0 = process.hrtime.bigint();
 
-  constructor(opts: WalOptions, fs: WalFs, recovery: RecoveryNote, tail: Tail) {
+  constructor(opts: WalOptions, settings: Settings, fs: WalFs, recovery: RecoveryNote, tail: Tail) {
     this.dir = opts.dir;
     this.recovery = recovery;
     this.#fs = fs;
     this.#signer = { key: opts.key, keyId: keyId(createPublicKey(opts.key)) };
-    this.#segmentBytes = positive(opts.segmentBytes ?? 64 * 1024 * 1024, 'segmentBytes');
-    this.#checkpointEvery = positive(opts.checkpointEvery ?? 1000, 'checkpointEvery');
-    this.#queueLimit = positive(opts.queueLimit ?? 10_000, 'queueLimit');
-    this.#preallocate = Math.min(PREALLOCATE, this.#segmentBytes);
-    this.#redactor = compileRedaction(opts.redaction);
+    this.#segmentBytes = settings.segmentBytes;
+    this.#checkpointEvery = settings.checkpointEvery;
+    this.#queueLimit = settings.queueLimit;
+    this.#preallocate = Math.min(PREALLOCATE, settings.segmentBytes);
+    this.#redactor = settings.redactor;
     this.#tail = tail;
-    const interval = opts.checkpointIntervalMs ?? 10_000;
+    const interval = settings.checkpointIntervalMs;
     this.#timer = interval > 0 ? setInterval(() => this.#timedCheckpoint(), interval).unref() : null;
   }
 
@@ -245,8 +266,8 @@ class FileWal implements Wal {
 
   #timedCheckpoint(): void {
     if (this.#sinceCheckpoint > 0 && !this.#closed) {
-      // A failed timed checkpoint has no caller; the next batch's own failure reports the disk.
-      this.#enqueue(null).catch(() => {});
+      // A timed checkpoint has no caller to reject; say so, and the next append meets the disk too.
+      this.#enqueue(null).catch((e: unknown) => process.emitWarning(`timed WAL checkpoint failed: ${(e as Error).message}`, { code: 'wal_io' }));
     }
   }
 
