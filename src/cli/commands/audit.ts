@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { AutonomyError, ExitCode } from '../../common/errors.ts';
+// The kinds only: record.ts is a small module without the crypto and file-system parts.
+import { RecordKind } from '../../adk/audit/record.ts';
 
 const STATE_HELP = 'state directory (default: $AUTONOMY_STATE_DIR or ./.autonomy)';
 
@@ -93,7 +95,7 @@ export function registerAudit(program: Command): void {
     .option('--until <time>', 'records before this time')
     .option('--tool <name>', 'only this tool')
     .addOption(new Option('--decision <d>', 'only allows or denies').choices(['allow', 'deny']))
-    .option('--kind <kind>', 'only this record kind (decision, policy_activation, rollback, activation_failure, start, stop, checkpoint, quarantine)')
+    .addOption(new Option('--kind <kind>', 'only this record kind').choices(Object.values(RecordKind)))
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .action(async (o: { state?: string; since?: string; until?: string; tool?: string; decision?: 'allow' | 'deny'; kind?: string; format: 'jsonl' | 'csv' }) => {
       const { readRecords, walDir, matches, parseTime, jsonLine, csvHeader, csvLine } = await import('../../adk/audit/index.ts');

@@ -173,3 +173,21 @@ test('a checkpoint is written after checkpointIntervalMs when records arrived si
   assert.equal(cp.kind, 'checkpoint');
   assert.equal(cp.seq, seq + 1);
 });
+
+test('verify while a writer has the log open: the open tail is fine, the writer is named, progress is reported per segment', async () => {
+  const state = tempState();
+  const wal = await openNodeWal(state, { segmentBytes: 2048 });
+  for (let i = 0; i < 20; i++) await wal.append(decision(i));
+  const progress: number[] = [];
+  const live = await verifyWal(walDir(state), { publicKey: nodeKey(state).pub, onProgress: (p) => progress.push(p.segmentsDone) });
+  assert.equal(live.ok, true, JSON.stringify(live.problem));
+  assert.equal(live.liveWriter, process.pid);
+  assert.equal(live.cleanEnd, false);
+  assert.ok(live.unsealed > 0);
+  assert.deepEqual(progress, progress.map((_, i) => i + 1));
+  assert.ok(progress.length >= 3);
+  await wal.close();
+  const closed = await verifyWal(walDir(state), { publicKey: nodeKey(state).pub });
+  assert.equal(closed.liveWriter, null);
+  assert.equal(closed.cleanEnd, true);
+});
