@@ -32,73 +32,121 @@ export interface QuarantineOptions {
   fs?: WalFs;
 }
 
-/** Quarantines the damage of the WAL in dir; null if there is none (a torn tail is not damage). */
+/**
+ * The whole quarantine, decided before anything moves and written to PENDING_FILE, so an
+ * interrupted run is finished by the next one exactly as planned.
+ */
+interface Plan {
+  result: QuarantineResult;
+  /** Bytes of the first moved segment that are intact and go back under its name. */
+  prefixBytes: number;
+  /** The payloads of the new segment: quarantine, stop, checkpoint. */
+  texts: string[];
+}
+
+/** A quarantine in progress; its presence refuses opens for append until it is finished. */
+export const PENDING_FILE = 'QUARANTINE.pending';
+
+/**
+ * Quarantines the damage of the WAL in dir, or finishes an interrupted quarantine; null if there
+ * is no damage (a torn tail is not damage: the next open cuts it).
+ */
 export async function quarantineWal(opts: QuarantineOptions): Promise<QuarantineResult | null> {
   const fs = opts.fs ?? nodeFs;
   const { dir } = opts;
   await acquireLock(fs, dir);
   try {
-    const scan = await scanWal(fs, dir, { publicKey: createPublicKey(opts.key) });
-    const d = scan.damage;
-    if (!d) return null;
-    const moved = scan.segments.slice(d.segmentIndex);
-    const contents = await Promise.all(moved.map((s) => fs.readFile(join(dir, s.name))));
-    const head = scan.head;
-    const fromSeq = (head?.seq ?? 0) + 1;
-    // Sequence numbers are never reused: the new epoch starts after any seq the damaged part holds.
-    let toSeq = Math.max(fromSeq, d.seq);
-    moved.forEach((s, i) => (toSeq = Math.max(toSeq, s.firstSeq, maxSeqIn(contents[i]!))));
-    const seq = toSeq + 1;
-    const epoch = (head?.epoch ?? 1) + 1;
-    const sha = createHash('sha256');
-    for (const c of contents) sha.update(c);
-    const movedTo = join(QUARANTINE_DIR, `${epoch}-${seq}`);
-
-    await fs.mkdir(join(dir, movedTo), 0o700);
-    for (const s of moved) await fs.rename(join(dir, s.name), join(dir, movedTo, s.name));
-    await fs.fsyncDir(join(dir, movedTo));
-    await fs.fsyncDir(dir);
-    if (moved.length > 0 && d.offset > 0) {
-      // The intact prefix of the first damaged segment goes back, through a temp file.
-      const tmp = join(dir, `${moved[0]!.name}.tmp`);
-      await fs.writeFile(tmp, contents[0]!.subarray(0, d.offset), 0o600);
-      const f = await fs.openFile(tmp);
-      try {
-        await f.datasync();
-      } finally {
-        await f.close();
-      }
-      await fs.rename(tmp, join(dir, moved[0]!.name));
+    let plan = await pendingPlan(fs, dir);
+    if (!plan) {
+      plan = await makePlan(fs, dir, opts.key);
+      if (!plan) return null;
+      await writeDurably(fs, dir, PENDING_FILE, JSON.stringify(plan));
     }
-
-    const result: QuarantineResult = {
-      seq, epoch, from_seq: fromSeq, to_seq: toSeq, files: moved.map((s) => s.name),
-      bytes: contents.reduce((n, c) => n + c.length, 0), sha256: sha.digest('hex'), code: d.code, reason: d.reason, moved_to: movedTo,
-    };
-    const { seq: _s, epoch: _e, ...detail } = result;
-    // A run of its own: quarantine, stop, checkpoint, so the log is again at rest and sealed.
-    const time = () => (BigInt(Date.now()) * 1_000_000n).toString();
-    const texts: string[] = [];
-    let prev = head?.hash ?? GENESIS_HASH;
-    const add = (text: string): void => {
-      texts.push(text);
-      prev = sha256Hex(text);
-    };
-    add(payloadText(prepareFields(RecordKind.quarantine, time(), { detail: { ...detail } }), seq, epoch, prev));
-    add(payloadText(prepareFields(RecordKind.stop, time(), {}), seq + 1, epoch, prev));
-    add(payloadText(checkpointFields({ key: opts.key, keyId: keyId(createPublicKey(opts.key)) }, epoch, seq + 2, prev, time()), seq + 2, epoch, prev));
-    const f = await fs.createFile(join(dir, segmentName(seq)), 0o600);
-    try {
-      await f.write(encodeFrames(texts), 0);
-      await f.datasync();
-    } finally {
-      await f.close();
-    }
+    await execute(fs, dir, plan);
+    await fs.unlink(join(dir, PENDING_FILE));
     await fs.fsyncDir(dir);
-    return result;
+    return plan.result;
   } finally {
     await releaseLock(fs, dir);
   }
+}
+
+/** The plan of an interrupted quarantine, if there is one. */
+export async function pendingPlan(fs: WalFs, dir: string): Promise<Plan | null> {
+  let text: string;
+  try {
+    text = (await fs.readFile(join(dir, PENDING_FILE))).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  return JSON.parse(text) as Plan;
+}
+
+async function makePlan(fs: WalFs, dir: string, key: KeyObject): Promise<Plan | null> {
+  const scan = await scanWal(fs, dir, { publicKey: createPublicKey(key) });
+  const d = scan.damage;
+  if (!d) return null;
+  const moved = scan.segments.slice(d.segmentIndex);
+  const contents = await Promise.all(moved.map((s) => fs.readFile(join(dir, s.name))));
+  const head = scan.head;
+  const fromSeq = (head?.seq ?? 0) + 1;
+  // The new epoch starts after any seq still readable in the damaged part: none is reused.
+  let toSeq = Math.max(fromSeq, d.seq);
+  moved.forEach((s, i) => (toSeq = Math.max(toSeq, s.firstSeq, maxSeqIn(contents[i]!))));
+  const seq = toSeq + 1;
+  const epoch = (head?.epoch ?? 1) + 1;
+  const sha = createHash('sha256');
+  for (const c of contents) sha.update(c);
+  const result: QuarantineResult = {
+    seq, epoch, from_seq: fromSeq, to_seq: toSeq, files: moved.map((s) => s.name),
+    bytes: contents.reduce((n, c) => n + c.length, 0), sha256: sha.digest('hex'), code: d.code, reason: d.reason,
+    moved_to: join(QUARANTINE_DIR, `${epoch}-${seq}`),
+  };
+  const { seq: _s, epoch: _e, ...detail } = result;
+  // A run of its own: quarantine, stop, checkpoint, so the log is again at rest and sealed.
+  const time = () => (BigInt(Date.now()) * 1_000_000n).toString();
+  const texts: string[] = [];
+  let prev = head?.hash ?? GENESIS_HASH;
+  const add = (text: string): void => {
+    texts.push(text);
+    prev = sha256Hex(text);
+  };
+  add(payloadText(prepareFields(RecordKind.quarantine, time(), { detail: { ...detail } }), seq, epoch, prev));
+  add(payloadText(prepareFields(RecordKind.stop, time(), {}), seq + 1, epoch, prev));
+  add(payloadText(checkpointFields({ key, keyId: keyId(createPublicKey(key)) }, epoch, seq + 2, prev, time()), seq + 2, epoch, prev));
+  return { result, prefixBytes: moved.length > 0 ? d.offset : 0, texts };
+}
+
+// Every step can be repeated: a file is moved only if it is not yet in the quarantine
+// directory, and whatever is written goes through a temporary file and a rename.
+async function execute(fs: WalFs, dir: string, plan: Plan): Promise<void> {
+  const { result, prefixBytes, texts } = plan;
+  const dest = join(dir, result.moved_to);
+  await fs.mkdir(dest, 0o700);
+  const there = new Set(await fs.readdir(dest));
+  for (const name of result.files) if (!there.has(name)) await fs.rename(join(dir, name), join(dest, name));
+  await fs.fsyncDir(dest);
+  await fs.fsyncDir(dir);
+  const first = result.files[0];
+  if (first !== undefined && prefixBytes > 0 && !(await fs.readdir(dir)).includes(first)) {
+    await writeDurably(fs, dir, first, (await fs.readFile(join(dest, first))).subarray(0, prefixBytes));
+  }
+  await writeDurably(fs, dir, segmentName(result.seq), encodeFrames(texts));
+}
+
+/** Writes a file through a temporary file, fsync and rename, then fsyncs the directory. */
+async function writeDurably(fs: WalFs, dir: string, name: string, data: Uint8Array | string): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  await fs.writeFile(tmp, data, 0o600);
+  const f = await fs.openFile(tmp);
+  try {
+    await f.datasync();
+  } finally {
+    await f.close();
+  }
+  await fs.rename(tmp, join(dir, name));
+  await fs.fsyncDir(dir);
 }
 
 // The largest seq of any intact frame in damaged bytes, found by trying every aligned offset.

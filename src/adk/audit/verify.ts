@@ -2,6 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import { AutonomyError } from '../../common/errors.ts';
 import { nodeFs, type WalFs } from './fs-seam.ts';
+import { PENDING_FILE, pendingPlan } from './quarantine.ts';
 import { scanWal, type ScanProgress, type ScanResult } from './scan.ts';
 import { lockHolder } from './segment.ts';
 
@@ -47,7 +48,11 @@ export async function verifyWal(dir: string, opts: VerifyOptions = {}): Promise<
   const next = (scan.head?.seq ?? 0) + 1;
   const lastSegment = scan.head?.segment ?? scan.segments.at(-1)!.name;
   let problem: VerifyProblem | null = null;
-  if (scan.damage) {
+  const pending = await pendingPlan(fs, dir);
+  if (pending) {
+    const r = pending.result;
+    problem = { code: 'quarantine_pending', segment: PENDING_FILE, offset: 0, seq: r.from_seq, reason: `a quarantine of seq ${r.from_seq}..${r.to_seq} was interrupted; run \`autonomy audit quarantine\` again to finish it` };
+  } else if (scan.damage) {
     const { code, segment, offset, seq, reason } = scan.damage;
     problem = { code, segment, offset, seq, reason };
   } else if (!scan.cleanEnd && liveWriter === null) {

@@ -12,6 +12,7 @@ import { encodeFrames, FrameWriter, MAX_PAYLOAD, writeZeros } from './frame.ts';
 import { nodeFs, type WalFile, type WalFs } from './fs-seam.ts';
 import { GENESIS_HASH, isCallerKind, payloadText, prepareFields, RecordKind, type AppendInput, type PreparedFields } from './record.ts';
 import { compileRedaction, type RedactionConfig, type Redactor } from './redact.ts';
+import { pendingPlan } from './quarantine.ts';
 import { scanWal } from './scan.ts';
 import { acquireLock, listSegments, releaseLock, segmentName } from './segment.ts';
 
@@ -79,6 +80,9 @@ export async function openWal(opts: WalOptions): Promise<Wal> {
   await fs.mkdir(dir, 0o700);
   await acquireLock(fs, dir);
   try {
+    if (await pendingPlan(fs, dir)) {
+      throw new AutonomyError('wal_quarantine_pending', `${dir}: a quarantine was interrupted; run \`autonomy audit quarantine\` again to finish it`);
+    }
     const scan = await scanWal(fs, dir, { publicKey: createPublicKey(opts.key) });
     if (scan.damage) {
       const d = scan.damage;

@@ -16,6 +16,8 @@ export interface FaultyFs extends WalFs {
   writes: number;
   /** When set, every write waits for this promise first. */
   gate: Promise<void> | null;
+  /** When set, renames fail with EIO once this many have succeeded: an interruption. */
+  renamesBeforeFailure: number | null;
 }
 
 function errno(code: string): NodeJS.ErrnoException {
@@ -32,6 +34,11 @@ export function faultyFs(): FaultyFs {
     datasyncs: 0,
     writes: 0,
     gate: null,
+    renamesBeforeFailure: null,
+    rename: async (from, to) => {
+      if (self.renamesBeforeFailure !== null && self.renamesBeforeFailure-- <= 0) throw errno('EIO');
+      await nodeFs.rename(from, to);
+    },
     openFile: async (path) => wrap(await nodeFs.openFile(path)),
     createFile: async (path, mode) => {
       if (self.fault?.op === 'createFile') throw errno(self.fault.code);

@@ -7,6 +7,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openNodeWal, quarantineWal, readRecords, verifyWal, walDir, type HashedRecord } from '../../../src/adk/audit/index.ts';
 import { decision, nodeKey, segmentFiles, tempState } from './helpers.ts';
+import { faultyFs } from './faulty-fs.ts';
+import { AutonomyError } from '../../../src/common/errors.ts';
 
 async function damagedWal(damage: (dir: string, files: string[]) => void): Promise<{ state: string; before: HashedRecord[] }> {
   const state = tempState();
@@ -85,4 +87,40 @@ test('an intact log, or one with only a torn tail, has nothing to quarantine', a
   const { state } = await damagedWal(() => {});
   assert.equal(await quarantineWal({ dir: walDir(state), key: nodeKey(state).key }), null);
   assert.ok(!existsSync(join(walDir(state), 'quarantine')));
+});
+
+test('an interrupted quarantine refuses opens, fails verify, and is finished exactly as planned by the next run', async () => {
+  // Interrupt before each rename in turn: the plan, each moved file, the prefix, the new segment.
+  for (let k = 0; ; k++) {
+    const { state, before } = await damagedWal((dir, files) => {
+      const p = join(dir, files[1]!);
+      const b = readFileSync(p);
+      b[600]! ^= 1;
+      writeFileSync(p, b);
+      rmSync(join(dir, files[2]!));
+    });
+    const { key, pub } = nodeKey(state);
+    const fs = faultyFs();
+    fs.renamesBeforeFailure = k;
+    const first = await quarantineWal({ dir: walDir(state), key, fs }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    if (!(first instanceof Error)) {
+      assert.ok(k >= 3, `${k} renames suffice`);
+      return;
+    }
+    if (k > 0) {
+      await assert.rejects(openNodeWal(state), (e: unknown) => e instanceof AutonomyError && e.code === 'wal_quarantine_pending');
+      assert.equal((await verifyWal(walDir(state), { publicKey: pub })).problem?.code, 'quarantine_pending');
+    }
+    const q = await quarantineWal({ dir: walDir(state), key });
+    assert.ok(q, `interrupted after ${k} renames`);
+    assert.equal(q.sha256, createHash('sha256').update(Buffer.concat(q.files.map((f) => readFileSync(join(walDir(state), q.moved_to, f))))).digest('hex'));
+    assert.equal((await verifyWal(walDir(state), { publicKey: pub })).ok, true, `interrupted after ${k} renames`);
+    const after: HashedRecord[] = [];
+    await readRecords(walDir(state), (r) => after.push(r));
+    assert.deepEqual(after.slice(0, q.from_seq - 1), before.slice(0, q.from_seq - 1));
+    assert.equal(after.filter((r) => r.kind === 'quarantine').length, 1);
+  }
 });
