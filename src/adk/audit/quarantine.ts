@@ -3,6 +3,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { keyId } from '../../common/ed25519.ts';
+import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { checkpointFields } from './checkpoint.ts';
 import { ALIGN, checkFrame, encodeFrames, HEADER_BYTES } from './frame.ts';
@@ -80,7 +81,11 @@ export async function pendingPlan(fs: WalFs, dir: string): Promise<Plan | null> 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  return JSON.parse(text) as Plan;
+  try {
+    return JSON.parse(text) as Plan;
+  } catch (e) {
+    throw new AutonomyError('wal_quarantine_pending', `${join(dir, PENDING_FILE)} is not a readable quarantine plan; inspect it and the quarantine directory by hand`, { cause: e });
+  }
 }
 
 async function makePlan(fs: WalFs, dir: string, key: KeyObject): Promise<Plan | null> {
