@@ -43,12 +43,12 @@ export interface VerifyOptions {
 export async function verifyWal(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const fs = opts.fs ?? nodeFs;
   const scan = await scanWal(fs, dir, { publicKey: opts.publicKey, onProgress: opts.onProgress });
-  if (scan.segments.length === 0) throw new AutonomyError('wal_not_found', `no WAL segments in ${dir}`);
+  const pending = await pendingPlan(fs, dir);
+  if (scan.segments.length === 0 && !pending) throw new AutonomyError('wal_not_found', `no WAL segments in ${dir}`);
   const liveWriter = await lockHolder(fs, dir);
   const next = (scan.head?.seq ?? 0) + 1;
-  const lastSegment = scan.head?.segment ?? scan.segments.at(-1)!.name;
+  const lastSegment = scan.head?.segment ?? scan.segments.at(-1)?.name ?? '';
   let problem: VerifyProblem | null = null;
-  const pending = await pendingPlan(fs, dir);
   if (pending) {
     const r = pending.result;
     problem = { code: 'quarantine_pending', segment: PENDING_FILE, offset: 0, seq: r.from_seq, reason: `a quarantine of seq ${r.from_seq}..${r.to_seq} was interrupted; run \`autonomy audit quarantine\` again to finish it` };
