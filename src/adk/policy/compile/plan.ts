@@ -33,7 +33,7 @@ export class Planner {
     const fns: LitFn[] = [];
     for (const l of ordered) {
       fns.push(this.lit(l, b, external));
-      if (!l.neg && l.k !== 'every') litOutputs(l, b);
+      if (!l.neg && l.k !== 'every' && l.k !== 'block') litOutputs(l, b);
     }
     return { fn: seq(fns), bound: b };
   }
@@ -60,6 +60,8 @@ export class Planner {
         return this.someIn(l, bound);
       case 'every':
         return this.every(l, bound, external);
+      case 'block':
+        return this.body(l.body, bound, new Set([...external, ...bound]), l.loc).fn;
     }
   }
 
