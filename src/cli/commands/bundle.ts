@@ -2,12 +2,15 @@
 // `autonomy policy activate|status|history|rollback`: thin wrappers over src/adk/bundle.
 // The work is imported inside each action so `autonomy --help` stays fast.
 import type { Command } from 'commander';
+import type * as Commands from '../../adk/bundle/commands.ts';
 import { stateDir } from './audit.ts';
+
+type Work = typeof Commands;
 
 const STATE_HELP = 'state directory (default: $AUTONOMY_STATE_DIR or ./.autonomy)';
 const TRUST_HELP = 'trusted public key (PEM), as PATH or KEYID=PATH; repeat for several (key rotation)';
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
-const work = (): Promise<typeof import('../../adk/bundle/commands.ts')> => import('../../adk/bundle/commands.ts');
+const work = (): Promise<Work> => import('../../adk/bundle/commands.ts');
 
 /** Registers `autonomy keygen`. */
 export function registerKeygen(program: Command): void {
