@@ -123,6 +123,7 @@ class FilePolicyStore implements PolicyStore {
     const unlock = this.files.lock();
     try {
       const state = this.files.readState();
+      await this.reconcile(state);
       const from = this.ref(state.active);
       let bytes: Buffer | undefined;
       let files: BundleFiles | undefined;
@@ -176,6 +177,7 @@ class FilePolicyStore implements PolicyStore {
     const unlock = this.files.lock();
     try {
       const state = this.files.readState();
+      await this.reconcile(state);
       const from = this.ref(state.active);
       const target = this.rollbackTarget(state, to);
       const info = this.files.readVersion(target)!;
@@ -235,6 +237,7 @@ class FilePolicyStore implements PolicyStore {
       return { ok: false, error: 'no_valid_policy', reason: describe(e).reason };
     }
     if (!state.active) return { ok: false, error: 'no_valid_policy', reason: 'no policy has been activated' };
+    await this.reconcile(state);
     const reasons: string[] = [];
     for (const [which, id] of [['active', state.active], ['lkg', state.lkg]] as const) {
       if (!id) continue;
@@ -261,6 +264,21 @@ class FilePolicyStore implements PolicyStore {
       }
     }
     return { ok: false, error: 'no_valid_policy', reason: reasons.join('; ') };
+  }
+
+  /**
+   * A crash between the commit and its record leaves a switch nobody recorded; record it now,
+   * marked as recovered, so the history and the WAL never miss an activation or a rollback.
+   */
+  private async reconcile(state: StoreState): Promise<void> {
+    if (!state.active) return;
+    const last = this.files.readHistory().findLast((e) => e.type === ActivationEventType.activate || e.type === ActivationEventType.rollback);
+    if (last?.version === state.active) return;
+    const info = this.files.readVersion(state.active);
+    if (!info) return;
+    const type = info.createdAt === state.activatedAt ? ActivationEventType.activate : ActivationEventType.rollback;
+    const from = last?.version ? this.ref(last.version) : undefined;
+    await this.record({ type, at: state.activatedAt ?? info.createdAt, version: info.id, revision: info.revision, digest: info.digest, keyId: info.keyId, from, reason: 'recovered: committed before a crash, recorded on the next start' });
   }
 
   /** Verifies a stored version from its bytes and checks it is the one recorded. */
