@@ -53,7 +53,17 @@ export function parseJSONPreservingNumbers(text: string): unknown {
   if (allNumbersCanonical(text)) return JSON.parse(text);
   const reviver = (_k: string, v: unknown, ctx?: { source?: string }): unknown =>
     typeof v === 'number' && ctx?.source !== undefined && ctx.source !== String(v) ? new RawNumber(ctx.source) : v;
-  return JSON.parse(text, reviver as (this: unknown, key: string, value: unknown) => unknown);
+  const doc: unknown = JSON.parse(text, reviver as (this: unknown, key: string, value: unknown) => unknown);
+  if (typeof doc === 'object' && doc !== null) WITH_RAW_NUMBERS.add(doc);
+  return doc;
+}
+
+// Documents parsed on the slow path, which may hold RawNumbers (a flag, not a second walk).
+const WITH_RAW_NUMBERS = new WeakSet<object>();
+
+/** True when a parsed document may hold RawNumbers, so its values need an exact reparse. */
+export function mayHoldRawNumbers(doc: unknown): boolean {
+  return doc instanceof RawNumber || (typeof doc === 'object' && doc !== null && WITH_RAW_NUMBERS.has(doc));
 }
 
 /** True when every number literal outside strings is written the way String(Number(lit)) prints it. */
@@ -107,85 +117,83 @@ export function structuredDigest(doc: unknown, algorithm: HashAlgorithm = DEFAUL
   return h.digest('hex');
 }
 
-/** Writes OPA's canonical encoding of doc into h, buffering so the hash sees large chunks. */
+/** Writes OPA's canonical encoding of doc into h. */
 export function canonicalJSON(doc: unknown, h: Hash, name: string): void {
-  const w = new ChunkWriter(h);
-  walk(doc, w, name);
-  w.flush();
+  new CanonicalEncoder(h, name).encode(doc);
 }
 
-class ChunkWriter {
+/**
+ * Appends the encoding to one string and hands it to the hash in ~64 KiB pieces: far fewer
+ * hash updates and string flattenings than writing every token separately.
+ */
+class CanonicalEncoder {
   private buf = '';
   private readonly h: Hash;
-  constructor(h: Hash) {
+  private readonly name: string;
+
+  constructor(h: Hash, name: string) {
     this.h = h;
+    this.name = name;
   }
-  write(s: string): void {
-    this.buf += s;
-    if (this.buf.length > 65536) this.flush();
-  }
-  flush(): void {
+
+  encode(doc: unknown): void {
+    this.value(doc);
     if (this.buf.length > 0) this.h.update(this.buf, 'utf8');
     this.buf = '';
+  }
+
+  private value(v: unknown): void {
+    switch (typeof v) {
+      case 'string':
+        this.buf += encodeString(v, this.name);
+        return;
+      case 'number':
+        if (!Number.isFinite(v)) throw new AutonomyError('bundle_data_invalid', `${this.name}: a number is out of range`);
+        this.buf += String(v);
+        return;
+      case 'boolean':
+        this.buf += v ? 'true' : 'false';
+        return;
+      case 'object':
+        if (v === null) this.buf += 'null';
+        else if (v instanceof RawNumber) this.buf += v.text;
+        else if (Array.isArray(v)) this.array(v);
+        else if (v instanceof Date) this.buf += encodeString(v.toISOString(), this.name); // YAML timestamps, as Go's YAML→JSON writes them
+        else this.object(v as Record<string, unknown>);
+        if (this.buf.length > 65536) {
+          this.h.update(this.buf, 'utf8');
+          this.buf = '';
+        }
+        return;
+      default:
+        throw new AutonomyError('bundle_data_invalid', `${this.name}: cannot encode a ${typeof v} as JSON`);
+    }
+  }
+
+  private array(a: readonly unknown[]): void {
+    this.buf += '[';
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) this.buf += ',';
+      this.value(a[i]);
+    }
+    this.buf += ']';
+  }
+
+  private object(o: Record<string, unknown>): void {
+    const keys = sortKeys(Object.keys(o));
+    this.buf += '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      this.buf += `${i > 0 ? ',' : ''}${encodeString(k, this.name)}:`;
+      this.value(o[k]);
+    }
+    this.buf += '}';
   }
 }
 
 // Characters Go's encoder (SetEscapeHTML(false)) escapes, plus lone surrogates.
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
-
-function walk(v: unknown, w: ChunkWriter, name: string): void {
-  switch (typeof v) {
-    case 'string':
-      w.write(encodeString(v, name));
-      return;
-    case 'number':
-      if (!Number.isFinite(v)) throw new AutonomyError('bundle_data_invalid', `${name}: a number is out of range`);
-      w.write(String(v));
-      return;
-    case 'boolean':
-      w.write(v ? 'true' : 'false');
-      return;
-    case 'object': {
-      if (v === null) {
-        w.write('null');
-        return;
-      }
-      if (v instanceof RawNumber) {
-        w.write(v.text);
-        return;
-      }
-      if (Array.isArray(v)) {
-        w.write('[');
-        for (let i = 0; i < v.length; i++) {
-          if (i > 0) w.write(',');
-          walk(v[i], w, name);
-        }
-        w.write(']');
-        return;
-      }
-      if (v instanceof Date) {
-        // YAML timestamps: Go's YAML→JSON conversion writes RFC 3339 strings.
-        w.write(encodeString(v.toISOString(), name));
-        return;
-      }
-      const o = v as Record<string, unknown>;
-      const keys = sortKeys(Object.keys(o));
-      w.write('{');
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        if (i > 0) w.write(',');
-        w.write(encodeString(k, name));
-        w.write(':');
-        walk(o[k], w, name);
-      }
-      w.write('}');
-      return;
-    }
-    default:
-      throw new AutonomyError('bundle_data_invalid', `${name}: cannot encode a ${typeof v} as JSON`);
-  }
-}
 
 /** Go's json encoding of a string; refuses strings Go would silently change (lone surrogates). */
 function encodeString(s: string, name: string): string {

@@ -6,7 +6,7 @@ import { parseModule } from '../policy/parser.ts';
 import { fromJS, ObjectValue, parseJSON, type Value } from '../policy/value.ts';
 import type { Module } from '../policy/ast.ts';
 import type { BundleFiles } from './archive.ts';
-import { parseStructured, RawNumber } from './hashing.ts';
+import { mayHoldRawNumbers, parseStructured } from './hashing.ts';
 import { MANIFEST_FILE, parseManifest, rootContains, type Manifest } from './manifest.ts';
 
 /** A bundle's content, ready to compile. */
@@ -54,15 +54,7 @@ export function compileBundle(b: LoadedBundle): CompiledPolicy {
 
 /** The JSON value for the engine; exact reparse only when a number literal needs it. */
 function toValue(doc: unknown, bytes: Buffer): Value {
-  return hasRaw(doc) ? parseJSON(bytes.toString('utf8')) : fromJS(doc);
-}
-
-function hasRaw(v: unknown): boolean {
-  if (v instanceof RawNumber) return true;
-  if (typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(v)) return v.some(hasRaw);
-  for (const k in v) if (hasRaw((v as Record<string, unknown>)[k])) return true;
-  return false;
+  return mayHoldRawNumbers(doc) ? parseJSON(bytes.toString('utf8')) : fromJS(doc);
 }
 
 function checkDataRoots(roots: readonly string[], dir: readonly string[], doc: Value, name: string): void {
