@@ -3,10 +3,10 @@
 import { AutonomyError } from '../../common/errors.ts';
 import { compile, type CompiledPolicy, type PolicySource } from '../policy/index.ts';
 import { parseModule } from '../policy/parser.ts';
-import { fromJS, ObjectValue, parseJSON, type Value } from '../policy/value.ts';
+import { ObjectValue, type Value } from '../policy/value.ts';
 import type { Module } from '../policy/ast.ts';
 import type { BundleFiles } from './archive.ts';
-import { mayHoldRawNumbers, parseStructured } from './hashing.ts';
+import { decodeStructured, type Decoded } from './hashing.ts';
 import { MANIFEST_FILE, parseManifest, rootContains, type Manifest } from './manifest.ts';
 
 /** A bundle's content, ready to compile. */
@@ -20,9 +20,9 @@ export interface LoadedBundle {
 const DATA_FILE = /(^|\/)data\.(json|ya?ml)$/;
 
 /** Parses the manifest, modules and data; checks every module and datum lies within the roots. */
-export function loadBundle(files: BundleFiles, parsed: ReadonlyMap<string, unknown> = new Map()): LoadedBundle {
-  const structured = (name: string): unknown => (parsed.has(name) ? parsed.get(name) : parseStructured(name, files.get(name)!));
-  const manifest = parseManifest(files.has(MANIFEST_FILE) ? structured(MANIFEST_FILE) : undefined);
+export function loadBundle(files: BundleFiles, decoded: ReadonlyMap<string, Decoded> = new Map()): LoadedBundle {
+  const structured = (name: string): Decoded => decoded.get(name) ?? decodeStructured(name, files.get(name)!);
+  const manifest = parseManifest(files.has(MANIFEST_FILE) ? structured(MANIFEST_FILE).doc : undefined);
   const sources: PolicySource[] = [];
   const modules: Module[] = [];
   const data = new ObjectValue();
@@ -38,7 +38,7 @@ export function loadBundle(files: BundleFiles, parsed: ReadonlyMap<string, unkno
       modules.push(mod);
     } else if (DATA_FILE.test(name)) {
       const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')).split('/') : [];
-      const doc = name.endsWith('.json') ? toValue(structured(name), files.get(name)!) : fromJS(structured(name) ?? {});
+      const doc = structured(name).value ?? new ObjectValue();
       checkDataRoots(manifest.roots, dir, doc, name);
       placeAt(data, dir, doc, name);
     }
@@ -50,11 +50,6 @@ export function loadBundle(files: BundleFiles, parsed: ReadonlyMap<string, unkno
 export function compileBundle(b: LoadedBundle): CompiledPolicy {
   // Modules are already parsed; compile() parses again from text, which keeps one code path.
   return compile(b.sources, b.data);
-}
-
-/** The JSON value for the engine; exact reparse only when a number literal needs it. */
-function toValue(doc: unknown, bytes: Buffer): Value {
-  return mayHoldRawNumbers(doc) ? parseJSON(bytes.toString('utf8')) : fromJS(doc);
 }
 
 function checkDataRoots(roots: readonly string[], dir: readonly string[], doc: Value, name: string): void {

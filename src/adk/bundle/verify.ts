@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { AutonomyError } from '../../common/errors.ts';
 import type { BundleFiles } from './archive.ts';
-import { canonicalJSON, HASH_ALGORITHMS, isStructured, parseStructured, type HashAlgorithm } from './hashing.ts';
+import { decodeStructured, HASH_ALGORITHMS, isStructured, type Decoded, type HashAlgorithm } from './hashing.ts';
 import type { TrustedKey } from './keys.ts';
 import { SIGNATURES_FILE, type SignaturePayload, type SignedFile } from './signing.ts';
 
@@ -15,8 +15,8 @@ export interface Verified {
   readonly keyId: string;
   readonly alg: string;
   readonly payload: SignaturePayload;
-  /** Structured files parsed while hashing, so loading need not parse them again. */
-  readonly parsed: ReadonlyMap<string, unknown>;
+  /** Structured files decoded while hashing, so loading need not parse them again. */
+  readonly parsed: ReadonlyMap<string, Decoded>;
 }
 
 export interface VerifyOptions {
@@ -128,14 +128,14 @@ function decodePayload(bytes: Uint8Array): SignaturePayload {
 }
 
 /** Every file is listed with a matching digest, and every listed file is present. */
-function checkFiles(files: BundleFiles, signed: readonly SignedFile[]): Map<string, unknown> {
+function checkFiles(files: BundleFiles, signed: readonly SignedFile[]): Map<string, Decoded> {
   const want = new Map<string, SignedFile>();
   for (const f of signed) {
     const name = f.name.replace(/^\/+/, '');
     if (want.has(name)) throw new AutonomyError('bundle_signature_invalid', `signed payload lists ${name} twice`);
     want.set(name, f);
   }
-  const parsed = new Map<string, unknown>();
+  const parsed = new Map<string, Decoded>();
   for (const [name, bytes] of files) {
     if (name === SIGNATURES_FILE) continue;
     const f = want.get(name);
@@ -143,11 +143,8 @@ function checkFiles(files: BundleFiles, signed: readonly SignedFile[]): Map<stri
     want.delete(name);
     if (!(f.algorithm in HASH_ALGORITHMS)) throw new AutonomyError('bundle_hash_alg', `${name}: hash algorithm ${f.algorithm} is not accepted`);
     const h = createHash(HASH_ALGORITHMS[f.algorithm as HashAlgorithm]);
-    if (isStructured(name)) {
-      const doc = parseStructured(name, bytes);
-      canonicalJSON(doc, h, name);
-      parsed.set(name, doc);
-    } else h.update(bytes);
+    if (isStructured(name)) parsed.set(name, decodeStructured(name, bytes, h));
+    else h.update(bytes);
     const got = h.digest('hex');
     if (got !== f.hash.toLowerCase()) throw new AutonomyError('bundle_digest_mismatch', `${name}: digest mismatch (signed ${f.hash}, found ${got}); the file changed after signing`);
   }

@@ -60,3 +60,16 @@ test('property: whitespace and key order never change a structured digest', () =
     { numRuns: 200 },
   );
 });
+
+test('objects of repeated and changing shapes at one depth all encode with sorted keys', () => {
+  const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+  const doc = '[{"b":1,"a":2},{"b":3,"a":4},{"a":5,"b":6},{"c":1,"a":{"z":1,"y":2}},{"b":7,"a":8}]';
+  assert.equal(fileDigest('data.json', Buffer.from(doc)), sha('[{"a":2,"b":1},{"a":4,"b":3},{"a":5,"b":6},{"a":{"y":2,"z":1},"c":1},{"a":8,"b":7}]'));
+});
+
+test('decoding builds the Rego value in the same pass, exact for big integers', async () => {
+  const { decodeStructured } = await import('../../../src/adk/bundle/hashing.ts');
+  const { toJSON } = await import('../../../src/adk/policy/value.ts');
+  const d = decodeStructured('data.json', Buffer.from('{"b": [1, 2.5, 12345678901234567890], "a": {"\\u0001k": null}}'));
+  assert.equal(toJSON(d.value), '{"a":{"\\u0001k":null},"b":[1,2.5,12345678901234567890]}');
+});
