@@ -8,7 +8,7 @@ import { ActivationEventType, noActivationLog, type ActivationEvent, type Activa
 import { readArchive, readBundle, writeArchive, type BundleFiles, type ReadLimits } from './archive.ts';
 import type { TrustedKey } from './keys.ts';
 import { ORDERINGS, parseManifest, type Manifest, type Ordering, type OrderingName } from './manifest.ts';
-import { openFiles, type OpenedBundle } from './open.ts';
+import { contentDigest, openFiles, type OpenedBundle } from './open.ts';
 import { StoreFiles, type StoreState, type VersionInfo } from './store.ts';
 import { summarise, type TestStatus } from './tests-runner.ts';
 
@@ -137,7 +137,7 @@ class FilePolicyStore implements PolicyStore {
         opened = await openFiles(files, this.openOptions(true));
         this.checkOrder(opened.manifest, state);
       } catch (e) {
-        await this.record({ type: ActivationEventType.refuse, at: this.nowIso(), ...bestEffortManifest(files), source: bundlePath, from, ...describe(e) });
+        await this.record({ type: ActivationEventType.refuse, at: this.nowIso(), ...describeOffered(files), source: bundlePath, from, ...describe(e) });
         throw e;
       }
       this.step(ActivationStep.verified);
@@ -377,13 +377,15 @@ function describe(e: unknown): { code: string; reason: string } {
   return { code: 'internal_error', reason: e instanceof Error ? e.message : String(e) };
 }
 
-/** The revision of a refused bundle, when its manifest can be read at all (for the record only). */
-function bestEffortManifest(files: BundleFiles | undefined): { revision?: string } {
-  const m = files?.get('.manifest');
-  if (!m) return {};
+/** Revision and digest of a refused bundle, as far as it could be read (for the record only). */
+function describeOffered(files: BundleFiles | undefined): { revision?: string; digest?: string } {
+  if (!files) return {};
+  const digest = contentDigest(files);
+  const m = files.get('.manifest');
   try {
-    return { revision: parseManifest(JSON.parse(m.toString('utf8'))).revision };
+    return m ? { revision: parseManifest(JSON.parse(m.toString('utf8'))).revision, digest } : { digest };
   } catch {
-    return {};
+    // An unreadable manifest is itself a reason for the refusal, recorded with it.
+    return { digest };
   }
 }

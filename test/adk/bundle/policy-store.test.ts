@@ -77,6 +77,7 @@ test('every bad bundle is refused, recorded, and leaves the active policy as it 
   const refusals = events.filter((e) => e.type === 'refuse');
   assert.deepEqual(refusals.map((e) => e.code), bad.map((b) => b[2]));
   assert.equal(refusals[0]!.revision, '2.0.0');
+  assert.match(refusals[0]!.digest!, /^sha256:[0-9a-f]{64}$/);
   assert.equal(refusals[0]!.from?.revision, '1.0.0');
   const active = await s.loadActive();
   assert.ok(active.ok);
