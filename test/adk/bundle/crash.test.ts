@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActivationStep, openPolicyStore } from '../../../src/adk/bundle/index.ts';
+import { ActivationStep, openPolicyStore, type PolicyStore } from '../../../src/adk/bundle/index.ts';
 import { bundleFile, ed25519, sampleFiles, tempDir } from './helpers.ts';
 
 const key = ed25519();
@@ -16,16 +16,22 @@ function runChild(dir: string, trust: string, op: string, arg: string, step: str
   assert.equal(r.signal, 'SIGKILL', `child should have been killed at ${step}: ${r.stderr}`);
 }
 
+/** A store with revision '1' active, a work dir, and the trust key as a PEM file. */
+async function storeWithRevision1(): Promise<{ dir: string; work: string; trust: string; store: () => PolicyStore }> {
+  const dir = tempDir('crash-');
+  const work = tempDir('crash-work-');
+  const trust = join(work, 'trust.pub');
+  writeFileSync(trust, key.publicKey.export({ type: 'spki', format: 'pem' }));
+  const store = (): PolicyStore => openPolicyStore({ dir, trust: [key.trust] });
+  await store().activate(await bundleFile(work, 'b1.tar.gz', sampleFiles('1'), key.privateKey));
+  return { dir, work, trust, store };
+}
+
 const COMMIT_STEP_INDEX = Object.values(ActivationStep).indexOf(ActivationStep.committed);
 
 for (const [i, step] of Object.values(ActivationStep).entries()) {
   test(`activation killed after '${step}' leaves ${i >= COMMIT_STEP_INDEX ? 'the new' : 'the old'} version active, intact`, async () => {
-    const dir = tempDir('crash-');
-    const work = tempDir('crash-work-');
-    const trust = join(work, 'trust.pub');
-    writeFileSync(trust, key.publicKey.export({ type: 'spki', format: 'pem' }));
-    const store = () => openPolicyStore({ dir, trust: [key.trust] });
-    await store().activate(await bundleFile(work, 'b1.tar.gz', sampleFiles('1'), key.privateKey));
+    const { dir, work, trust, store } = await storeWithRevision1();
     runChild(dir, trust, 'activate', await bundleFile(work, 'b2.tar.gz', sampleFiles('2'), key.privateKey), step);
     const s = store();
     const a = await s.loadActive();
@@ -46,12 +52,7 @@ for (const [i, step] of Object.values(ActivationStep).entries()) {
 
 for (const step of [ActivationStep.verified, ActivationStep.committed, ActivationStep.recorded]) {
   test(`rollback killed after '${step}' leaves one whole version active`, async () => {
-    const dir = tempDir('crash-');
-    const work = tempDir('crash-work-');
-    const trust = join(work, 'trust.pub');
-    writeFileSync(trust, key.publicKey.export({ type: 'spki', format: 'pem' }));
-    const store = () => openPolicyStore({ dir, trust: [key.trust] });
-    await store().activate(await bundleFile(work, 'b1.tar.gz', sampleFiles('1'), key.privateKey));
+    const { dir, work, trust, store } = await storeWithRevision1();
     await store().activate(await bundleFile(work, 'b2.tar.gz', sampleFiles('2'), key.privateKey));
     runChild(dir, trust, 'rollback', '-', step);
     const s = store();
