@@ -3,7 +3,7 @@
 //   policy/state.json              { active, lkg, activatedAt, activated: [ids…], next }
 //   policy/history.jsonl           one ActivationEvent per line, fsynced
 //   policy/versions/v000007/       bundle.tar.gz (the verified bytes) + version.json
-//   policy/tmp/                    staging; emptied on open
+//   policy/tmp/                    staging; emptied by the next writer
 //   policy/lock                    pid of the process changing the store
 //
 // A version directory is complete before it is renamed into versions/, and state.json is
@@ -58,7 +58,10 @@ export class StoreFiles {
     ensureDir(this.root);
     chmodSync(this.root, 0o700);
     ensureDir(join(this.root, 'versions'));
-    // Staging left by a crash never became a version; it is safe to discard.
+  }
+
+  /** Discards staging left by a crash (it never became a version); only under the lock. */
+  private discardStaging(): void {
     rmSync(join(this.root, 'tmp'), { recursive: true, force: true });
     for (const f of readdirSync(this.root)) if (f.startsWith('state.json.tmp')) unlinkSync(join(this.root, f));
   }
@@ -162,6 +165,8 @@ export class StoreFiles {
         } finally {
           rmSync(`${p}.${process.pid}`, { force: true });
         }
+        // Readers (status, loadActive) never touch staging: a writer may be using it.
+        this.discardStaging();
         return () => rmSync(p, { force: true });
       } catch (e) {
         if ((e as { code?: string }).code !== 'EEXIST') throw e;

@@ -213,3 +213,19 @@ test('a second writer is refused while the lock is held by a live process', asyn
   writeFileSync(join(dir, 'policy', 'lock'), '999999999\n');
   await s.activate(join(work, 'b2.tar.gz'));
 });
+
+test('staging left by a crash is discarded by the next writer, never by a reader', async () => {
+  const { dir, work } = await setup();
+  const s = store(dir);
+  await s.activate(await bundleFile(work, 'b1.tar.gz', sampleFiles('1'), key.privateKey));
+  const { mkdirSync, existsSync } = await import('node:fs');
+  mkdirSync(join(dir, 'policy', 'tmp', 'v000009'), { recursive: true });
+  writeFileSync(join(dir, 'policy', 'state.json.tmp-1'), 'torn');
+  await store(dir).status();
+  await store(dir).loadActive();
+  assert.ok(existsSync(join(dir, 'policy', 'tmp', 'v000009')), 'a reader leaves staging alone');
+  await s.activate(await bundleFile(work, 'b2.tar.gz', sampleFiles('2'), key.privateKey));
+  assert.ok(!existsSync(join(dir, 'policy', 'tmp', 'v000009')));
+  assert.ok(!existsSync(join(dir, 'policy', 'state.json.tmp-1')));
+  assert.equal((await s.status()).active?.revision, '2');
+});
