@@ -63,8 +63,9 @@ export async function runBuild(src: string, o: { output: string; revision?: stri
 /** `autonomy bundle verify FILE --trust KEY…` */
 export async function runVerify(file: string, o: { trust: string[]; scope?: string; runTests?: boolean }): Promise<number> {
   const trust = loadTrust(o.trust);
-  const files = readBundle(file);
   try {
+    // A hostile archive (links, '..', a bomb) is a bundle that does not verify: exit 1.
+    const files = readBundle(file);
     const b = await openFiles(files, { trust, runTests: o.runTests ?? false, ...(o.scope !== undefined ? { scope: o.scope } : {}) });
     out(`verified ${file}: revision ${b.manifest.revision}, signed by ${b.keyId} (${b.alg}), ${b.files.size - 1} files, entrypoint ${b.manifest.entrypoint}\n`);
     out(`digest: ${b.digest}\n`);
