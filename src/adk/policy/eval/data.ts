@@ -1,7 +1,7 @@
 // Reading refs: through plain values (input, locals, composites) and through `data`, where the
 // rule tree (virtual documents) is merged with base data and `with` overrides.
-import { keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
-import type { Ctx, Frame, OverrideNode, VK } from './ctx.ts';
+import { equal, keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
+import { evalError, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
 import type { DataNode, EachFn, GetFn } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
@@ -160,12 +160,12 @@ function ovKey(ks: string): Value {
 }
 
 /** The whole document at a node: rule values merged with base data and overrides. */
-export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
+export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined, baseFromRules = false): Value | undefined {
   if (ov?.value !== undefined) return ov.value;
   if (node?.ruleSet && ov?.children === undefined) {
     if (node.ruleSet.kind === 'function') return undefined;
     const v = evalRuleSet(c, node.ruleSet);
-    return node.children.size === 0 ? v : extent(c, childrenOf(node), v, ov);
+    return node.children.size === 0 ? v : extent(c, childrenOf(node), v, ov, true);
   }
   if (!node && !ov?.children) return base;
   const out = new ObjectValue();
@@ -173,9 +173,17 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
   if (base instanceof ObjectValue && base.keys) out.keys = new Map(base.keys);
   if (node) {
     for (const [ks, child] of node.children) {
-      const v = extent(c, child, lookup(base, child.key), ov?.children?.get(ks));
-      if (v !== undefined) out.set(child.key, v);
-      else out.vals.delete(ks);
+      const below = lookup(base, child.key);
+      const v = extent(c, child, below, ov?.children?.get(ks));
+      if (v === undefined) {
+        out.vals.delete(ks);
+        continue;
+      }
+      // A rule below a rule set (p["a"] := 2 beside p[k] := v) must agree with it.
+      if (baseFromRules && below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
+        throw evalError('eval_conflict_error', 'object keys must be unique', child.ruleSet?.loc);
+      }
+      out.set(child.key, v);
     }
   }
   if (ov?.children) {
