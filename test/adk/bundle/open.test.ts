@@ -70,3 +70,12 @@ test('data.yaml and nested data.json are placed by directory', async () => {
   const b = await open(files);
   assert.deepEqual(toJS(b.policy.evalRule('data.autonomy.cfg')!), { region: 'eu', limit: 3, zones: ['a', 'b'] });
 });
+
+test('a bundle laid out as `opa build` writes it (entries named /.manifest, /x/data.json) verifies', async () => {
+  const { rawTarGz } = await import('./helpers.ts');
+  const signedFiles = await signed(sampleFiles('opa-layout'), k.privateKey);
+  const archive = rawTarGz([...signedFiles].map(([name, body]) => ({ path: `/${name}`, body })));
+  const b = await openFiles(readArchive(archive), { trust: [k.trust], runTests: true });
+  assert.equal(b.manifest.revision, 'opa-layout');
+  assert.equal(b.digest, contentDigest(signedFiles));
+});
