@@ -54,35 +54,47 @@ export function readArchive(gz: Uint8Array, limits: ReadLimits = {}, source = 'b
   const fail = (e: AutonomyError): void => {
     failure ??= e;
   };
+  // Decides whether an entry is kept: its bundle name, or undefined (skipped or refused).
+  const accept = (type: string, raw: string): string | undefined => {
+    if (++entries > maxEntries) throw new AutonomyError('bundle_too_large', `${source}: more than ${maxEntries} entries`);
+    if (type === 'Directory') {
+      checkName(raw, source);
+      return undefined;
+    }
+    if (type === 'SymbolicLink' || type === 'Link') {
+      throw new AutonomyError('bundle_link_entry', `${source}: entry ${JSON.stringify(raw)} is a ${type === 'Link' ? 'hard' : 'symbolic'} link; bundles hold regular files only`);
+    }
+    if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile') {
+      throw new AutonomyError('bundle_archive_invalid', `${source}: entry ${JSON.stringify(raw)} has unsupported type ${type}`);
+    }
+    const name = checkName(raw, source);
+    if (files.has(name) || pending.has(name)) throw new AutonomyError('bundle_duplicate_entry', `${source}: entry ${JSON.stringify(name)} appears more than once`);
+    return name;
+  };
+  // Names whose content has not fully arrived: one left at the end means a truncated archive.
+  const pending = new Set<string>();
   const parser = new Parser({ strict: true });
   parser.on('entry', (entry) => {
-    entry.resume();
-    if (failure) return;
-    if (++entries > maxEntries) return fail(new AutonomyError('bundle_too_large', `${source}: more than ${maxEntries} entries`));
-    const raw = String(entry.path);
-    if (entry.type === 'Directory') {
-      checkName(raw, source);
+    let name: string | undefined;
+    if (!failure) {
+      try {
+        name = accept(entry.type, String(entry.path));
+      } catch (e) {
+        fail(e as AutonomyError);
+      }
+    }
+    if (name === undefined) {
+      entry.resume();
       return;
     }
-    if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
-      return fail(new AutonomyError('bundle_link_entry', `${source}: entry ${JSON.stringify(raw)} is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link; bundles hold regular files only`));
-    }
-    if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
-      return fail(new AutonomyError('bundle_archive_invalid', `${source}: entry ${JSON.stringify(raw)} has unsupported type ${entry.type}`));
-    }
-    let name: string;
-    try {
-      name = checkName(raw, source);
-    } catch (e) {
-      return fail(e as AutonomyError);
-    }
-    if (files.has(name)) return fail(new AutonomyError('bundle_duplicate_entry', `${source}: entry ${JSON.stringify(name)} appears more than once`));
+    const key = name;
+    pending.add(key);
     const chunks: Buffer[] = [];
-    entry.removeAllListeners('data');
     entry.on('data', (c: Buffer) => chunks.push(c));
-    entry.on('end', () => files.set(name, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    // Reserve the name now so a duplicate later in the same stream is caught.
-    files.set(name, Buffer.alloc(0));
+    entry.on('end', () => {
+      pending.delete(key);
+      files.set(key, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
   });
   parser.on('warn', (code: string, message: string | Error) => {
     fail(new AutonomyError('bundle_archive_invalid', `${source}: ${code}: ${message instanceof Error ? message.message : message}`));
@@ -91,6 +103,7 @@ export function readArchive(gz: Uint8Array, limits: ReadLimits = {}, source = 'b
   parser.write(tarBytes);
   parser.end();
   if (failure) throw failure;
+  if (pending.size > 0) throw new AutonomyError('bundle_archive_invalid', `${source}: truncated archive (${[...pending].join(', ')} incomplete)`);
   return files;
 }
 

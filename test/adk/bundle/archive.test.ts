@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { checkName, readArchive, readBundle, writeArchive } from '../../../src/adk/bundle/archive.ts';
 import { rawTarGz, tempDir } from './helpers.ts';
@@ -94,4 +94,9 @@ test('property: writeArchive then readArchive is the identity, and archives are 
 test('checkName normalises ./ and a trailing slash', () => {
   assert.equal(checkName('./a/b.rego'), 'a/b.rego');
   assert.equal(checkName('/a/'), 'a');
+});
+
+test('a truncated archive is refused, never read as a shorter file', () => {
+  const tarBytes = gunzipSync(rawTarGz([{ path: 'data.json', body: 'x'.repeat(5000) }]));
+  assert.throws(() => readArchive(gzipSync(tarBytes.subarray(0, 2048))), { code: 'bundle_archive_invalid' });
 });
