@@ -64,14 +64,17 @@ function allNumbersCanonical(text: string): boolean {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i += 2;
-        else if (d === 34) break;
-        else i++;
+      // Skip the string with indexOf (native, and strings are most of a data file): its end is
+      // the first quote not preceded by an odd number of backslashes.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        if (j === -1) return true; // unterminated: JSON.parse reports it
+        let k = j - 1;
+        while (text.charCodeAt(k) === 92 /* \ */) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
-      i++;
+      i = j + 1;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       const start = i;
       let simple = true;

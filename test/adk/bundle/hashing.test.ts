@@ -73,3 +73,9 @@ test('decoding builds the Rego value in the same pass, exact for big integers', 
   const d = decodeStructured('data.json', Buffer.from('{"b": [1, 2.5, 12345678901234567890], "a": {"\\u0001k": null}}'));
   assert.equal(toJSON(d.value), '{"a":{"\\u0001k":null},"b":[1,2.5,12345678901234567890]}');
 });
+
+test('number literals are found after strings ending in escaped backslashes and quotes', () => {
+  const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+  const text = String.raw`{"a":"x\\","b":1.0,"c":"q\"1.0\"","d":"\\\"","e":2.50}`;
+  assert.equal(fileDigest('data.json', Buffer.from(text)), sha(String.raw`{"a":"x\\","b":1.0,"c":"q\"1.0\"","d":"\\\"","e":2.50}`));
+});
