@@ -1,8 +1,9 @@
 // Signing keys and trust roots. Each key type has an allow-list of JWS algorithms; a token's
 // `alg` is checked against it before any verification is attempted, which rules out `none` and
 // algorithm confusion (an HMAC "signed" with a public key as its secret).
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { keyId } from '../../common/ed25519.ts';
 import { AutonomyError } from '../../common/errors.ts';
 
 /** A public key trusted to sign bundles. */
@@ -44,10 +45,9 @@ export function signingAlgorithm(key: KeyObject): string {
   return algs[0]!;
 }
 
-/** Default key id: hex SHA-256 of the SPKI DER, first 16 chars (as src/common/ed25519.ts). */
+/** Default key id: the node-key id scheme of src/common/ed25519.ts, for any key type. */
 export function defaultKeyId(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return keyId(key.type === 'private' ? createPublicKey(key) : key);
 }
 
 /** Loads a PEM private key (Ed25519, RSA or EC) for signing. */
