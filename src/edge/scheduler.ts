@@ -1,0 +1,156 @@
+// The relay scheduler: picks what to send next from the ledger alone. A scan promotes Failed
+// entries whose backoff has passed, then starts Scheduled entries in scan order (next-attempt
+// time, segment hash, peer id) while each peer has a free slot. No randomness anywhere: the
+// same ledger and the same clock give the same sends (INV-02).
+import type { Clock, Timers } from './clock.ts';
+import { State, type Entry, type Ledger } from './ledger.ts';
+
+/** The outcome of one send. */
+export type SendResult = { ok: true } | { ok: false; error: string };
+
+/** Delivers a segment to a peer; never rejects (failures are results). */
+export interface Transport {
+  send(peer: string, segment: string): Promise<SendResult>;
+}
+
+export interface SchedulerOptions {
+  backoffMs: readonly number[];
+  maxRetries: number;
+  maxInflightPerPeer: number;
+  /** Reports an error that stops the relay (the ledger could not be written). */
+  onFatal?: (e: unknown) => void;
+}
+
+/** The delay before retry n (1-based): the n-th backoff step, the last one repeating. */
+export function backoffDelay(backoffMs: readonly number[], failures: number): number {
+  return backoffMs[Math.min(failures, backoffMs.length) - 1] ?? 0;
+}
+
+export class Scheduler {
+  readonly #ledger: Ledger;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #opts: SchedulerOptions;
+  readonly #inflight = new Map<string, Promise<void>>();
+  #timer: unknown = null;
+  #timerAt = Infinity;
+  #kicked = false;
+  #running = false;
+
+  constructor(ledger: Ledger, transport: Transport, clock: Clock, timers: Timers, opts: SchedulerOptions) {
+    this.#ledger = ledger;
+    this.#transport = transport;
+    this.#clock = clock;
+    this.#timers = timers;
+    this.#opts = opts;
+  }
+
+  /** Starts scanning on its own: after every change and when the next backoff ends. */
+  start(): void {
+    this.#running = true;
+    this.kick();
+  }
+
+  /** Stops starting new sends; those in flight finish and are recorded. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    await this.settle();
+  }
+
+  /** Asks for a scan soon (coalesced). */
+  kick(): void {
+    if (!this.#running || this.#kicked) return;
+    this.#kicked = true;
+    queueMicrotask(() => {
+      this.#kicked = false;
+      if (this.#running) this.scan();
+    });
+  }
+
+  /** Resolves when no send is in flight. */
+  async settle(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all(this.#inflight.values());
+  }
+
+  /** Entries in flight right now, for status. */
+  inflightCount(): number {
+    return this.#inflight.size;
+  }
+
+  /** One pass over the ledger; returns the entries it started, in order. */
+  scan(): Entry[] {
+    const now = this.#clock.now();
+    const active = this.#ledger.activeEntries();
+    for (const e of active) {
+      if (e.state === State.Failed && e.nextAt <= now) this.#ledger.transition(e.id, State.Scheduled);
+    }
+    const busy = new Map<string, number>();
+    for (const e of active) if (e.state === State.Inflight) busy.set(e.peer, (busy.get(e.peer) ?? 0) + 1);
+    const started: Entry[] = [];
+    let wake = Infinity;
+    // Re-read: promotions above changed states and next-attempt times.
+    for (const e of this.#ledger.activeEntries()) {
+      if (e.state === State.Failed) wake = Math.min(wake, e.nextAt);
+      if (e.state !== State.Scheduled) continue;
+      const n = busy.get(e.peer) ?? 0;
+      if (n >= this.#opts.maxInflightPerPeer) continue;
+      busy.set(e.peer, n + 1);
+      this.#ledger.transition(e.id, State.Inflight);
+      started.push(e);
+    }
+    // Sending before the Inflight record is durable is safe: a crash replays the entry as
+    // Scheduled and the receiver takes the repeat as a no-op.
+    this.#commit();
+    for (const e of started) this.#dispatch(e);
+    this.#arm(wake);
+    return started;
+  }
+
+  #dispatch(e: Entry): void {
+    const { id } = e;
+    const done = this.#transport.send(e.peer, e.segment).then((r) => {
+      this.#record(id, r);
+    }).finally(() => {
+      this.#inflight.delete(id);
+      this.kick();
+    });
+    this.#inflight.set(id, done);
+  }
+
+  #record(id: string, r: SendResult): void {
+    const e = this.#ledger.entry(id);
+    // The entry can only have left Inflight if it was evicted meanwhile, which needs it Acked.
+    if (!e || e.state !== State.Inflight) return;
+    if (r.ok) {
+      this.#ledger.transition(id, State.Acked, { error: null });
+    } else {
+      const failures = e.failures + 1;
+      const now = this.#clock.now();
+      this.#ledger.transition(id, State.Failed, { failures, error: r.error, nextAt: now + backoffDelay(this.#opts.backoffMs, failures) });
+      if (failures > this.#opts.maxRetries) this.#ledger.transition(id, State.Deadletter, { nextAt: now });
+    }
+    this.#commit();
+  }
+
+  #commit(): void {
+    this.#ledger.commit().catch((err: unknown) => {
+      this.#running = false;
+      this.#opts.onFatal?.(err);
+    });
+  }
+
+  #arm(at: number): void {
+    if (!this.#running || at === Infinity || at >= this.#timerAt) return;
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.scan();
+    }, Math.max(0, at - this.#clock.now()));
+  }
+}
