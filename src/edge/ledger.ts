@@ -148,21 +148,28 @@ export class Ledger {
     return this.#entries.get(entryId(segment, peer))!;
   }
 
-  /** Moves an entry along a legal edge of the state machine; anything else is a bug. */
-  transition(id: string, to: State, opts: { failures?: number; nextAt?: number; error?: string | null } = {}): Entry {
+  /**
+   * Moves an entry along a legal edge of the state machine; anything else is a bug. The next
+   * attempt is due delayMs after the record's own timestamp (now, for a newly Scheduled entry).
+   */
+  transition(id: string, to: State, opts: { failures?: number; delayMs?: number; error?: string | null } = {}): Entry {
     const e = this.#entries.get(id);
     if (!e) throw new AutonomyError('entry_not_found', `no ledger entry ${id}`);
     if (!EDGES[e.state].includes(to)) throw new AutonomyError('ledger_invalid', `illegal transition ${e.state} → ${to} for ${id}`);
-    const now = this.#clock.now();
-    this.#record({
-      op: 'state',
-      id,
-      from: e.state,
-      to,
-      failures: opts.failures ?? e.failures,
-      next_at: opts.nextAt ?? (to === State.Scheduled ? now : e.nextAt),
-      error: opts.error === undefined ? e.lastError : opts.error,
-    });
+    // One reading of the clock per record, so a record's wait (next_at - at) is exactly the delay.
+    const at = this.#clock.now();
+    this.#record(
+      {
+        op: 'state',
+        id,
+        from: e.state,
+        to,
+        failures: opts.failures ?? e.failures,
+        next_at: opts.delayMs !== undefined ? at + opts.delayMs : to === State.Scheduled ? at : e.nextAt,
+        error: opts.error === undefined ? e.lastError : opts.error,
+      },
+      at,
+    );
     return e;
   }
 
@@ -239,9 +246,9 @@ export class Ledger {
     return flush;
   }
 
-  #record(body: RecordBody): void {
+  #record(body: RecordBody, at = this.#clock.now()): void {
     if (this.#broken) throw this.#broken;
-    const r = { seq: ++this.#seq, at: this.#clock.now(), ...body } as LedgerRecord;
+    const r = { seq: ++this.#seq, at, ...body } as LedgerRecord;
     this.#apply(r);
     this.#pending.push(`${JSON.stringify(r)}\n`);
   }

@@ -129,9 +129,8 @@ export class Scheduler {
       this.#ledger.transition(id, State.Acked, { error: null });
     } else {
       const failures = e.failures + 1;
-      const now = this.#clock.now();
-      this.#ledger.transition(id, State.Failed, { failures, error: r.error, nextAt: now + backoffDelay(this.#opts.backoffMs, failures) });
-      if (failures > this.#opts.maxRetries) this.#ledger.transition(id, State.Deadletter, { nextAt: now });
+      this.#ledger.transition(id, State.Failed, { failures, error: r.error, delayMs: backoffDelay(this.#opts.backoffMs, failures) });
+      if (failures > this.#opts.maxRetries) this.#ledger.transition(id, State.Deadletter, { delayMs: 0 });
     }
     this.#commit();
   }

@@ -1,7 +1,9 @@
 // Determinism with real processes: the same scenario run twice yields the same ledger
 // transitions for every delivery and the same order of sends to every peer. (Across peers the
 // interleaving follows the network; the scheduler's own choices are shown deterministic
-// byte for byte by the in-memory property test in scheduler.test.ts.)
+// byte for byte by the in-memory property test in scheduler.test.ts.) The backoff is long
+// against the time the puts take, so retry rounds never overlap, whatever the machine's load:
+// the real-time inputs are then the same in both runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, waitFor } from './cluster.ts';
@@ -11,12 +13,17 @@ async function scenario(): Promise<{ perEntry: Record<string, string[]>; sendOrd
     { id: 'a', peers: ['b', 'c'] },
     { id: 'b', peers: ['a'] },
     { id: 'c', peers: ['a'] },
-  ], { max_retries: 2, backoff: ['150ms', '300ms'], max_inflight_per_peer: 1 });
+  ], { max_retries: 2, backoff: ['500ms'], max_inflight_per_peer: 1 });
   try {
     await Promise.all([c.start('a'), c.start('b')]);
     const ctl = c.control('a');
     const hashes: string[] = [];
-    for (let i = 0; i < 4; i++) hashes.push(JSON.parse((await ctl.call('POST', '/v1/local/segments', Buffer.alloc(20_000 + i, i))).body.toString()).hash as string);
+    for (let i = 0; i < 4; i++) {
+      hashes.push(JSON.parse((await ctl.call('POST', '/v1/local/segments', Buffer.alloc(20_000 + i, i))).body.toString()).hash as string);
+      // Puts in one millisecond would tie on next-attempt time and be ordered by hash instead:
+      // still deterministic, but a different input from a run where they did not tie.
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await waitFor('every delivery settled', () => {
       const s = c.states('a');
       return [...s.values()].every((v) => v === 'Acked' || v === 'Deadletter') && s.size === 2 * 4;
@@ -38,6 +45,6 @@ async function scenario(): Promise<{ perEntry: Record<string, string[]>; sendOrd
 test('two runs of the same scenario produce the same ledger transitions', { timeout: 60_000 }, async () => {
   const first = await scenario();
   const second = await scenario();
-  assert.deepEqual(second, first);
+  assert.deepEqual(JSON.stringify(second, null, 1), JSON.stringify(first, null, 1));
   assert.ok(Object.values(first.perEntry).some((t) => t.at(-1)!.endsWith('→Deadletter failures=3 wait=0')));
 });

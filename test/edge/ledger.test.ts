@@ -25,7 +25,7 @@ test('the state machine allows exactly its edges', async () => {
   assert.equal(e.state, State.Scheduled);
   assert.throws(() => l.transition(e.id, State.Acked), code('ledger_invalid'));
   l.transition(e.id, State.Inflight);
-  l.transition(e.id, State.Failed, { failures: 1, nextAt: 5 });
+  l.transition(e.id, State.Failed, { failures: 1, delayMs: 5 });
   assert.throws(() => l.transition(e.id, State.Acked), code('ledger_invalid'));
   l.transition(e.id, State.Scheduled);
   l.transition(e.id, State.Inflight);
@@ -59,7 +59,7 @@ test('a reopened ledger has the same state; Inflight returns to Scheduled withou
   const a = l.schedule(H1, 'a');
   const b = l.schedule(H1, 'b');
   l.transition(a.id, State.Inflight);
-  l.transition(a.id, State.Failed, { failures: 1, nextAt: clock.now() + 10 });
+  l.transition(a.id, State.Failed, { failures: 1, delayMs: 10 });
   l.transition(b.id, State.Inflight);
   await l.commit();
   const before = snapshot(l);
@@ -125,7 +125,7 @@ test('property: any sequence of legal operations replays to the same state, also
         else if (op === 1 && l.segment(h)) l.schedule(h, peers[p]!);
         else if (e && op === 2 && e.state === State.Scheduled) l.transition(e.id, State.Inflight);
         else if (e && op === 3 && e.state === State.Inflight) l.transition(e.id, State.Acked);
-        else if (e && op === 4 && e.state === State.Inflight) l.transition(e.id, State.Failed, { failures: e.failures + 1, nextAt: clock.now() + 5 });
+        else if (e && op === 4 && e.state === State.Inflight) l.transition(e.id, State.Failed, { failures: e.failures + 1, delayMs: 5 });
         else if (e && op === 5 && e.state === State.Failed) l.transition(e.id, State.Deadletter);
       }
       await l.commit();
