@@ -23,6 +23,8 @@ export function signedRequest(opts: {
   agent?: Agent;
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** The body's SHA-256, when the caller already knows it. */
+  digest?: string;
 }): Promise<Reply> {
   const body = opts.body ?? new Uint8Array(0);
   const url = new URL(opts.path, opts.base);
@@ -31,7 +33,7 @@ export function signedRequest(opts: {
       method: opts.method,
       agent: opts.agent,
       timeout: opts.timeoutMs,
-      headers: { ...opts.headers, ...opts.signer.headers(opts.method, opts.path, opts.to, body), 'content-length': String(body.length) },
+      headers: { ...opts.headers, ...opts.signer.headers(opts.method, opts.path, opts.to, body, opts.digest), 'content-length': String(body.length) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -75,8 +77,9 @@ export class HttpTransport implements Transport {
     try {
       const base = this.#peers.get(peer);
       if (!base) throw edgeError('peer_unknown', `${peer} is no longer a known peer`);
-      const body = await this.#store.get(segment);
-      const r = await signedRequest({ base, method: 'PUT', path: `/v1/segments/${segment}`, to: peer, signer: this.#signer, body, agent: this.#agent, timeoutMs: this.#timeoutMs, headers: { 'content-type': 'application/octet-stream' } });
+      // The segment's address is its digest; hashing it again here would only cost time.
+      const body = await this.#store.read(segment);
+      const r = await signedRequest({ base, method: 'PUT', path: `/v1/segments/${segment}`, to: peer, signer: this.#signer, body, digest: segment, agent: this.#agent, timeoutMs: this.#timeoutMs, headers: { 'content-type': 'application/octet-stream' } });
       return r.status === 200 || r.status === 201 ? { ok: true } : { ok: false, error: describeReply(r) };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };

@@ -42,7 +42,8 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? ((line: string) => process.stderr.write(`edged[${config.nodeId}]: ${line}\n`));
   mkdirSync(config.root, { recursive: true, mode: 0o700 });
-  const store = new SegmentStore(new FileBlobs(config.root), config.diskCeilingBytes);
+  const blobs = new FileBlobs(config.root);
+  const store = new SegmentStore(blobs, config.diskCeilingBytes);
   const ledgerLog = new FileLedgerLog(join(config.root, 'ledger.jsonl'));
   const ledger = await Ledger.open(ledgerLog, clock);
   if (ledgerLog.tornBytes > 0) log(`cut ${ledgerLog.tornBytes} bytes of an unfinished ledger write off the tail (never acknowledged)`);
@@ -59,7 +60,7 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
     maxInflightPerPeer: config.maxInflightPerPeer,
     onFatal: fatal,
   });
-  const node = new EdgeNode(store, ledger, scheduler, { nodeId: config.nodeId, peers: config.knownPeers, retentionMs: config.retentionMs, clock });
+  const node = new EdgeNode(store, ledger, scheduler, { nodeId: config.nodeId, peers: config.knownPeers, retentionMs: config.retentionMs, clock, onFatal: fatal });
   const missing = await node.reconcile();
   for (const h of missing) log(`segment ${h} is in the ledger but its file is gone; its deliveries will fail and reach Deadletter`);
 
@@ -110,6 +111,7 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
       transport.close();
       await ledger.commit();
       await ledgerLog.close();
+      await blobs.close();
       rmSync(join(config.root, ADDR_FILE), { force: true });
     },
   };

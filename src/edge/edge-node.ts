@@ -35,6 +35,8 @@ export interface NodeOptions {
   peers: readonly { id: string; address: string }[];
   retentionMs: number | null;
   clock: Clock;
+  /** Called when a background ledger commit fails (the daemon stops). */
+  onFatal?: (e: unknown) => void;
 }
 
 export class EdgeNode {
@@ -43,6 +45,7 @@ export class EdgeNode {
   readonly scheduler: Scheduler;
   readonly #opts: NodeOptions;
   readonly #peerIds: Set<string>;
+  readonly #onFatal: (e: unknown) => void;
 
   constructor(store: SegmentStore, ledger: Ledger, scheduler: Scheduler, opts: NodeOptions) {
     this.store = store;
@@ -50,6 +53,8 @@ export class EdgeNode {
     this.scheduler = scheduler;
     this.#opts = opts;
     this.#peerIds = new Set(opts.peers.map((p) => p.id));
+    // Without a handler the failure still surfaces: the next awaited commit rejects with it.
+    this.#onFatal = opts.onFatal ?? (() => undefined);
   }
 
   /**
@@ -77,11 +82,16 @@ export class EdgeNode {
     return { hash, size: bytes.length, outcome, deliveries };
   }
 
-  /** Stores a segment a peer delivered; the caller has authenticated the peer. */
-  async receive(peer: string, hash: string, bytes: Uint8Array): Promise<PutOutcome> {
-    const outcome = await this.store.put(hash, bytes);
+  /**
+   * Stores a segment a peer delivered; the caller has authenticated the peer. Resolves once the
+   * bytes are durable. The ledger record (sender, time) is committed soon, not waited for: if
+   * a crash loses it, reconcile() adopts the file at the next start, so nothing acknowledged
+   * can be lost, and the sender's latency carries one fsync less.
+   */
+  async receive(peer: string, hash: string, bytes: Uint8Array, digest?: string): Promise<PutOutcome> {
+    const outcome = await this.store.put(hash, bytes, digest);
     this.ledger.addSegment(hash, bytes.length, peer);
-    await this.ledger.commit();
+    this.ledger.commitSoon().catch(this.#onFatal);
     return outcome;
   }
 

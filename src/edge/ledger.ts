@@ -4,6 +4,7 @@
 // the format and the crash rules.
 import { AutonomyError } from '../common/errors.ts';
 import type { Clock } from './clock.ts';
+import { GroupSync } from './group-sync.ts';
 
 /** Delivery states; see the diagram in docs/edge.md. */
 export const State = {
@@ -86,6 +87,8 @@ function cmp(a: string, b: string): number {
 export interface LedgerOptions {
   /** Rewrite the log as a snapshot at open when it holds more records than this. */
   compactAbove?: number;
+  /** How long commitSoon() waits for more records to share its flush (default 5 ms). */
+  lingerMs?: number;
 }
 
 /** The delivery ledger. Mutations apply at once; `commit()` resolves when they are durable. */
@@ -101,13 +104,15 @@ export class Ledger {
   readonly transitions = new Map<string, number>();
   #seq = 0;
   #pending: string[] = [];
-  #flushing: Promise<void> | null = null;
-  #queued: Promise<void> | null = null;
+  readonly #sync = new GroupSync(() => this.#flush());
+  readonly #lingerMs: number;
+  #soon: Promise<void> | null = null;
   #broken: unknown = null;
 
-  private constructor(log: LedgerLog, clock: Clock) {
+  private constructor(log: LedgerLog, clock: Clock, lingerMs: number) {
     this.#log = log;
     this.#clock = clock;
+    this.#lingerMs = lingerMs;
   }
 
   /**
@@ -115,7 +120,7 @@ export class Ledger {
    * their failure count unchanged: an attempt that never finished uses up no retry.
    */
   static async open(log: LedgerLog, clock: Clock, options: LedgerOptions = {}): Promise<Ledger> {
-    const ledger = new Ledger(log, clock);
+    const ledger = new Ledger(log, clock, options.lingerMs ?? 5);
     const records = log.load();
     for (const r of records) {
       if (r.seq <= ledger.#seq) throw new AutonomyError('ledger_corrupt', `ledger record seq ${r.seq} follows seq ${ledger.#seq}; the log was reordered or spliced`);
@@ -224,26 +229,35 @@ export class Ledger {
   /** Resolves when every mutation made before the call is durable. */
   commit(): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken);
-    if (this.#pending.length === 0) return this.#flushing ?? Promise.resolve();
-    // Records queued while a flush runs wait for it, then go out together in the next one.
-    this.#queued ??= (this.#flushing ?? Promise.resolve()).catch(() => undefined).then(() => this.#flush());
-    return this.#queued;
+    // Nothing queued: what was queued before is durable once the flush in progress ends.
+    return this.#pending.length === 0 ? this.#sync.idle() : this.#sync.request();
   }
 
-  #flush(): Promise<void> {
-    if (this.#broken) return Promise.reject(this.#broken);
+  /**
+   * commit() after a short linger, so that records arriving meanwhile share one fsync. For
+   * relay progress, which nobody waits on: a record lost to a crash only means a delivery is
+   * replayed from its previous state, and the receiver takes the repeat as a no-op.
+   */
+  commitSoon(): Promise<void> {
+    this.#soon ??= new Promise<void>((resolve) => setTimeout(resolve, this.#lingerMs)).then(() => {
+      this.#soon = null;
+      return this.commit();
+    });
+    return this.#soon;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#broken) throw this.#broken;
     const batch = this.#pending.join('');
     this.#pending = [];
-    this.#queued = null;
-    const flush = this.#log.append(batch).catch((e: unknown) => {
+    if (batch === '') return;
+    try {
+      await this.#log.append(batch);
+    } catch (e) {
       // After a failed fsync the file's contents are unknown; refuse to acknowledge anything more.
       this.#broken = new AutonomyError('ledger_write_failed', `the ledger could not be made durable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       throw this.#broken;
-    }).finally(() => {
-      if (this.#flushing === flush) this.#flushing = null;
-    });
-    this.#flushing = flush;
-    return flush;
+    }
   }
 
   #record(body: RecordBody, at = this.#clock.now()): void {

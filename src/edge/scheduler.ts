@@ -136,7 +136,7 @@ export class Scheduler {
   }
 
   #commit(): void {
-    this.#ledger.commit().catch((err: unknown) => {
+    this.#ledger.commitSoon().catch((err: unknown) => {
       this.#running = false;
       this.#opts.onFatal?.(err);
     });

@@ -1,11 +1,12 @@
 // Content-addressed segment storage. SegmentStore owns the rules (verify against the address
 // before acknowledging, idempotent repeats, the disk ceiling checked at write time); a Blobs
 // backend owns only the bytes, in memory for tests or in files for the daemon.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '../common/hash.ts';
 import { edgeError } from './errors.ts';
+import { GroupSync } from './group-sync.ts';
 
 /** Where the bytes live; implementations need not check anything. */
 export interface Blobs {
@@ -71,24 +72,22 @@ export class SegmentStore {
 
   /**
    * Stores bytes under hash after checking that they hash to it; resolves once durable.
-   * A repeat of a stored segment is 'exists' and writes nothing.
+   * A repeat of a stored segment is 'exists' and writes nothing. A caller that hashed the
+   * bytes as they arrived passes that digest instead of paying for a second pass.
    */
-  async put(hash: string, bytes: Uint8Array): Promise<PutOutcome> {
+  async put(hash: string, bytes: Uint8Array, digest: string = sha256Hex(bytes)): Promise<PutOutcome> {
     if (!isHash(hash)) throw edgeError('bad_request', `${JSON.stringify(hash)} is not a SHA-256 hex digest`);
-    const actual = sha256Hex(bytes);
-    if (actual !== hash) throw edgeError('digest_mismatch', `the bytes hash to ${actual}, not to their address ${hash}`);
+    if (digest !== hash) throw edgeError('digest_mismatch', `the bytes hash to ${digest}, not to their address ${hash}`);
     if (this.#sizes.has(hash)) return 'exists';
     const pending = this.#writing.get(hash);
     if (pending) return pending.then(() => 'exists');
     this.checkRoom(bytes.length);
     this.#reserved += bytes.length;
-    const write = this.#blobs.write(hash, bytes).then(
-      () => {
-        this.#sizes.set(hash, bytes.length);
-        this.#used += bytes.length;
-        return 'stored' as const;
-      },
-    ).finally(() => {
+    const write = this.#blobs.write(hash, bytes).then(() => {
+      this.#sizes.set(hash, bytes.length);
+      this.#used += bytes.length;
+      return 'stored' as const;
+    }).finally(() => {
       this.#reserved -= bytes.length;
       this.#writing.delete(hash);
     });
@@ -98,10 +97,18 @@ export class SegmentStore {
 
   /** The segment's bytes, checked against its address (a corrupted file is never served). */
   async get(hash: string): Promise<Buffer> {
-    if (!this.#sizes.has(hash)) throw edgeError('segment_not_found', `no segment ${hash}`);
-    const bytes = await this.#blobs.read(hash);
+    const bytes = await this.read(hash);
     if (sha256Hex(bytes) !== hash) throw edgeError('segment_corrupt', `the stored bytes of ${hash} no longer match their address`);
     return bytes;
+  }
+
+  /**
+   * The segment's bytes as stored, unchecked: for the relay, whose receiver verifies them
+   * against the address anyway (a damaged file is refused there as digest_mismatch).
+   */
+  async read(hash: string): Promise<Buffer> {
+    if (!this.#sizes.has(hash)) throw edgeError('segment_not_found', `no segment ${hash}`);
+    return this.#blobs.read(hash);
   }
 
   /** Deletes a segment; a missing one is not an error (removal is idempotent). */
@@ -134,13 +141,19 @@ export class MemoryBlobs implements Blobs {
 }
 
 /**
- * Blobs as files: DIR/segments/ab/abcd… written to DIR/tmp first, fsynced, renamed into place
- * and the directory fsynced, so a file under segments/ is always complete.
+ * Blobs as files: DIR/segments/HASH, written to DIR/tmp first, fsynced, renamed into place and
+ * the directory fsynced, so a file under segments/ is always complete. One flat directory, so
+ * that concurrent writes share one directory fsync (group commit).
  */
 export class FileBlobs implements Blobs {
   readonly #segments: string;
   readonly #tmp: string;
   #counter = 0;
+  #dir: FileHandle | null = null;
+  readonly #dirSync = new GroupSync(async () => {
+    this.#dir ??= await open(this.#segments, 'r');
+    await this.#dir.sync();
+  });
 
   constructor(root: string) {
     this.#segments = join(root, 'segments');
@@ -152,21 +165,14 @@ export class FileBlobs implements Blobs {
   }
 
   #path(hash: string): string {
-    return join(this.#segments, hash.slice(0, 2), hash);
+    return join(this.#segments, hash);
   }
 
   list(): { hash: string; size: number }[] {
-    const out: { hash: string; size: number }[] = [];
-    for (const dir of readdirSync(this.#segments)) {
-      for (const name of readdirSync(join(this.#segments, dir))) {
-        if (isHash(name)) out.push({ hash: name, size: statSync(join(this.#segments, dir, name)).size });
-      }
-    }
-    return out;
+    return readdirSync(this.#segments).filter(isHash).map((hash) => ({ hash, size: statSync(this.#path(hash)).size }));
   }
 
   async write(hash: string, bytes: Uint8Array): Promise<void> {
-    const dir = join(this.#segments, hash.slice(0, 2));
     // The temp name needs only to be unique within this process and root.
     const tmp = join(this.#tmp, `${hash}.${process.pid}.${this.#counter++}`);
     const fh = await open(tmp, 'w', 0o644);
@@ -176,9 +182,8 @@ export class FileBlobs implements Blobs {
     } finally {
       await fh.close();
     }
-    await mkdir(dir, { recursive: true });
     await rename(tmp, this.#path(hash));
-    await syncDirAsync(dir);
+    await this.#dirSync.request();
   }
 
   async read(hash: string): Promise<Buffer> {
@@ -191,11 +196,17 @@ export class FileBlobs implements Blobs {
 
   async remove(hash: string): Promise<void> {
     try {
-      unlinkSync(this.#path(hash));
+      await unlink(this.#path(hash));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    syncDir(join(this.#segments, hash.slice(0, 2)));
+    await this.#dirSync.request();
+  }
+
+  async close(): Promise<void> {
+    await this.#dirSync.idle();
+    await this.#dir?.close();
+    this.#dir = null;
   }
 }
 
@@ -206,15 +217,5 @@ export function syncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** fsyncs a directory without blocking the event loop. */
-export async function syncDirAsync(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -1,6 +1,7 @@
 // The HTTP face of a node: peer deliveries (PUT /v1/segments/HASH, signed by a known peer),
 // control calls from edgectl (/v1/local/…, signed with this node's own key), /health and
 // /metrics. Routing and body handling only; behaviour lives in EdgeNode.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AutonomyError } from '../common/errors.ts';
 import type { EdgeNode } from './edge-node.ts';
@@ -28,8 +29,8 @@ export function createEdgeServer(o: ServerOptions): { server: Server; counters: 
 
   const authed = async (v: RequestVerifier, req: IncomingMessage, path: string, maxBody: number): Promise<{ who: Accepted; body: Buffer }> => {
     const who = v.verify(req.method ?? '', path, req.headers);
-    const body = await readBody(req, maxBody);
-    RequestVerifier.checkBody(who, body);
+    const { body, digest } = await readBody(req, maxBody);
+    RequestVerifier.checkBody(who, body, digest);
     return { who, body };
   };
   const control = (maxBody = 64 * 1024): ((req: IncomingMessage, path: string) => Promise<Buffer>) => async (req, path) => (await authed(o.control, req, path, maxBody)).body;
@@ -59,9 +60,11 @@ export function createEdgeServer(o: ServerOptions): { server: Server; counters: 
       if (!Number.isSafeInteger(declared)) throw edgeError('bad_request', 'a segment delivery needs a content-length');
       if (declared > o.maxSegmentBytes) throw edgeError('payload_too_large', `${declared} bytes is over max_segment_bytes (${o.maxSegmentBytes})`);
       if (!node.store.has(hash!)) node.store.checkRoom(declared);
-      const body = await readBody(req, o.maxSegmentBytes);
-      RequestVerifier.checkBody(who, body);
-      const outcome = await node.receive(who.peer, hash!, body);
+      // One SHA-256 pass, while the body arrives, serves both checks: the signed digest and
+      // the address.
+      const { body, digest } = await readBody(req, o.maxSegmentBytes);
+      RequestVerifier.checkBody(who, body, digest);
+      const outcome = await node.receive(who.peer, hash!, body, digest);
       counters.received++;
       counters.receivedBytes += body.length;
       json(res, outcome === 'stored' ? 201 : 200, { hash, outcome });
@@ -126,10 +129,11 @@ export function createEdgeServer(o: ServerOptions): { server: Server; counters: 
   return { server, counters };
 }
 
-/** Reads a request body, refusing more than max bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+/** Reads a request body, hashing it on the way in; refuses more than max bytes. */
+function readBody(req: IncomingMessage, max: number): Promise<{ body: Buffer; digest: string }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const hash = createHash('sha256');
     let n = 0;
     req.on('data', (c: Buffer) => {
       n += c.length;
@@ -139,8 +143,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
         return;
       }
       chunks.push(c);
+      hash.update(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, n)));
+    req.on('end', () => resolve({ body: Buffer.concat(chunks, n), digest: hash.digest('hex') }));
     req.on('error', reject);
   });
 }

@@ -63,8 +63,8 @@ test('file: segments survive a reopen; temp leftovers are cleared; a corrupted f
   assert.deepEqual(again.list(), [{ hash: h, size: 7 }]);
   assert.equal(again.usedBytes(), 7);
   assert.deepEqual(readdirSync(join(root, 'tmp')), []);
-  writeFileSync(join(root, 'segments', h.slice(0, 2), h), 'rotten!');
+  writeFileSync(join(root, 'segments', h), 'rotten!');
   await assert.rejects(again.get(h), code('segment_corrupt'));
   await again.remove(h);
-  assert.equal(existsSync(join(root, 'segments', h.slice(0, 2), h)), false);
+  assert.equal(existsSync(join(root, 'segments', h)), false);
 });
