@@ -16,16 +16,20 @@ import { parseConfig } from '../src/edge/config.ts';
 import { startDaemon } from '../src/edge/daemon.ts';
 import { printResult, round } from './lib/report.ts';
 
+// As edged does (src/cli/edged.ts): A runs in this process. Children inherit it, so the
+// baseline receiver gets the same pool.
+process.env['UV_THREADPOOL_SIZE'] ??= '16';
+
 const repo = resolve(import.meta.dirname, '..');
 const argRounds = process.argv.indexOf('--rounds');
-const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 3;
+const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const CONCURRENCY = 4;
 const CASES = [
   { label: '64 KiB', size: 64 * 1024, count: 600 },
   { label: '4 MiB', size: 4 * 1024 * 1024, count: 32 },
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-edge-'));
+const dir = mkdtempSync(join(process.env['BENCH_TMP'] ?? tmpdir(), 'bench-edge-'));
 const children: ChildProcess[] = [];
 
 /** Starts a child process and resolves with the first line it prints that matches. */
@@ -145,8 +149,16 @@ async function main(): Promise<void> {
     const edge: number[] = [];
     const base: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      base.push(await baselineRound(segments(c.size, c.count, n++)));
-      edge.push(await edgeRound(segments(c.size, c.count, n++), bPort, n));
+      // Alternate which side goes first, so a drift in the machine's load hits both alike.
+      const b = segments(c.size, c.count, n++);
+      const e = segments(c.size, c.count, n++);
+      if (r % 2 === 0) {
+        base.push(await baselineRound(b));
+        edge.push(await edgeRound(e, bPort, n));
+      } else {
+        edge.push(await edgeRound(e, bPort, n));
+        base.push(await baselineRound(b));
+      }
     }
     const res = { ...c, edge: median(edge), base: median(base) };
     results.push(res);

@@ -15,6 +15,10 @@ export function buildProgram(): Command {
 }
 
 await runMain('edged', async () => {
+  // Every stored segment holds a libuv thread through its fsync, and so do the directory and
+  // ledger syncs; the default pool of 4 would queue them behind each other. Read by libuv on
+  // first use of the pool, which has not happened yet.
+  process.env['UV_THREADPOOL_SIZE'] ??= '16';
   const program = buildProgram();
   program.parse(process.argv);
   const config = loadConfig(program.opts<{ config: string }>().config);
