@@ -23,7 +23,7 @@ process.env['UV_THREADPOOL_SIZE'] ??= '16';
 const repo = resolve(import.meta.dirname, '..');
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
-const CONCURRENCY = 4;
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 4);
 const CASES = [
   { label: '64 KiB', size: 64 * 1024, count: 600 },
   { label: '4 MiB', size: 4 * 1024 * 1024, count: 32 },

@@ -80,6 +80,18 @@ export function scanOrder(a: Entry, b: Entry): number {
   return a.nextAt - b.nextAt || cmp(a.segment, b.segment) || cmp(a.peer, b.peer);
 }
 
+/** The first index in sorted q whose entry does not sort before e. */
+function lowerBound(q: readonly Entry[], e: Entry): number {
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (scanOrder(q[mid]!, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -98,8 +110,13 @@ export class Ledger {
   readonly #entries = new Map<string, Entry>();
   readonly #segments = new Map<string, SegmentInfo>();
   readonly #bySegment = new Map<string, Set<string>>();
-  /** Entries not Acked: the only ones a scan needs to look at. */
+  /** Entries not Acked: those that still need their segment. */
   readonly #active = new Set<string>();
+  /**
+   * Scheduled and Failed entries, each kept in scan order, so that a scan walks a sorted list
+   * instead of sorting the ledger every time.
+   */
+  readonly #queues = { Scheduled: [] as Entry[], Failed: [] as Entry[] };
   /** Transition counts since open, keyed 'From→To'; feeds the metrics. */
   readonly transitions = new Map<string, number>();
   #seq = 0;
@@ -208,6 +225,16 @@ export class Ledger {
     return [...this.#entries.values()].sort(scanOrder);
   }
 
+  /** Scheduled entries in scan order (a live view: copy it before changing states). */
+  scheduled(): readonly Entry[] {
+    return this.#queues.Scheduled;
+  }
+
+  /** Failed entries in scan order, so the earliest retry comes first (a live view). */
+  failed(): readonly Entry[] {
+    return this.#queues.Failed;
+  }
+
   /** Entries not yet Acked, in scan order. */
   activeEntries(): Entry[] {
     return [...this.#active].map((id) => this.#entries.get(id)!).sort(scanOrder);
@@ -275,7 +302,9 @@ export class Ledger {
       case 'entry': {
         const id = entryId(r.segment, r.peer);
         const state = r.state ?? State.Scheduled;
-        this.#entries.set(id, { id, segment: r.segment, peer: r.peer, state, failures: r.failures ?? 0, nextAt: r.next_at ?? r.at, lastError: r.error ?? null, updatedAt: r.at });
+        const e: Entry = { id, segment: r.segment, peer: r.peer, state, failures: r.failures ?? 0, nextAt: r.next_at ?? r.at, lastError: r.error ?? null, updatedAt: r.at };
+        this.#entries.set(id, e);
+        this.#enqueue(e);
         let set = this.#bySegment.get(r.segment);
         if (!set) this.#bySegment.set(r.segment, (set = new Set()));
         set.add(id);
@@ -285,11 +314,14 @@ export class Ledger {
       case 'state': {
         const e = this.#entries.get(r.id);
         if (!e) throw new AutonomyError('ledger_corrupt', `ledger record seq ${r.seq} changes unknown entry ${r.id}`);
+        // Out of its queue before its sort key changes, back in after.
+        this.#dequeue(e);
         e.state = r.to;
         e.failures = r.failures;
         e.nextAt = r.next_at;
         e.lastError = r.error;
         e.updatedAt = r.at;
+        this.#enqueue(e);
         if (r.to === State.Acked) this.#active.delete(r.id);
         else this.#active.add(r.id);
         const key = `${r.from}→${r.to}`;
@@ -299,6 +331,7 @@ export class Ledger {
       case 'purge': {
         const e = this.#entries.get(r.id);
         if (!e) break;
+        this.#dequeue(e);
         this.#entries.delete(r.id);
         this.#active.delete(r.id);
         this.#bySegment.get(e.segment)?.delete(r.id);
@@ -306,6 +339,7 @@ export class Ledger {
       }
       case 'evict': {
         for (const id of this.#bySegment.get(r.hash) ?? []) {
+          this.#dequeue(this.#entries.get(id)!);
           this.#entries.delete(id);
           this.#active.delete(id);
         }
@@ -314,6 +348,19 @@ export class Ledger {
         break;
       }
     }
+  }
+
+  #enqueue(e: Entry): void {
+    if (e.state !== State.Scheduled && e.state !== State.Failed) return;
+    const q = this.#queues[e.state];
+    q.splice(lowerBound(q, e), 0, e);
+  }
+
+  #dequeue(e: Entry): void {
+    if (e.state !== State.Scheduled && e.state !== State.Failed) return;
+    const q = this.#queues[e.state];
+    const i = lowerBound(q, e);
+    if (q[i] === e) q.splice(i, 1);
   }
 
   /** Rewrites the log as one record per segment and entry, preserving every state. */

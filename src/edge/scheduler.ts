@@ -33,6 +33,8 @@ export class Scheduler {
   readonly #timers: Timers;
   readonly #opts: SchedulerOptions;
   readonly #inflight = new Map<string, Promise<void>>();
+  /** Sends in flight per peer. */
+  readonly #busy = new Map<string, number>();
   #timer: unknown = null;
   #timerAt = Infinity;
   #kicked = false;
@@ -84,37 +86,38 @@ export class Scheduler {
   /** One pass over the ledger; returns the entries it started, in order. */
   scan(): Entry[] {
     const now = this.#clock.now();
-    const active = this.#ledger.activeEntries();
-    for (const e of active) {
-      if (e.state === State.Failed && e.nextAt <= now) this.#ledger.transition(e.id, State.Scheduled);
+    // Failed entries are in next-attempt order: the due ones form a prefix.
+    const failed = this.#ledger.failed();
+    const due: Entry[] = [];
+    for (const e of failed) {
+      if (e.nextAt > now) break;
+      due.push(e);
     }
-    const busy = new Map<string, number>();
-    for (const e of active) if (e.state === State.Inflight) busy.set(e.peer, (busy.get(e.peer) ?? 0) + 1);
+    for (const e of due) this.#ledger.transition(e.id, State.Scheduled);
     const started: Entry[] = [];
-    let wake = Infinity;
-    // Re-read: promotions above changed states and next-attempt times.
-    for (const e of this.#ledger.activeEntries()) {
-      if (e.state === State.Failed) wake = Math.min(wake, e.nextAt);
-      if (e.state !== State.Scheduled) continue;
-      const n = busy.get(e.peer) ?? 0;
+    const taken = new Map<string, number>();
+    for (const e of this.#ledger.scheduled()) {
+      const n = (this.#busy.get(e.peer) ?? 0) + (taken.get(e.peer) ?? 0);
       if (n >= this.#opts.maxInflightPerPeer) continue;
-      busy.set(e.peer, n + 1);
-      this.#ledger.transition(e.id, State.Inflight);
+      taken.set(e.peer, (taken.get(e.peer) ?? 0) + 1);
       started.push(e);
     }
+    for (const e of started) this.#ledger.transition(e.id, State.Inflight);
     // Sending before the Inflight record is durable is safe: a crash replays the entry as
     // Scheduled and the receiver takes the repeat as a no-op.
-    this.#commit();
+    if (due.length + started.length > 0) this.#commit();
     for (const e of started) this.#dispatch(e);
-    this.#arm(wake);
+    this.#arm(failed[0]?.nextAt ?? Infinity);
     return started;
   }
 
   #dispatch(e: Entry): void {
-    const { id } = e;
-    const done = this.#transport.send(e.peer, e.segment).then((r) => {
+    const { id, peer } = e;
+    this.#busy.set(peer, (this.#busy.get(peer) ?? 0) + 1);
+    const done = this.#transport.send(peer, e.segment).then((r) => {
       this.#record(id, r);
     }).finally(() => {
+      this.#busy.set(peer, this.#busy.get(peer)! - 1);
       this.#inflight.delete(id);
       this.kick();
     });

@@ -129,6 +129,11 @@ test('property: any sequence of legal operations replays to the same state, also
         else if (e && op === 5 && e.state === State.Failed) l.transition(e.id, State.Deadletter);
       }
       await l.commit();
+      // The scan queues always hold exactly the Scheduled and Failed entries, in scan order.
+      for (const state of [State.Scheduled, State.Failed] as const) {
+        const q = state === State.Scheduled ? l.scheduled() : l.failed();
+        assert.deepEqual(q.map((e) => e.id), l.entries().filter((e) => e.state === state).map((e) => e.id));
+      }
       // Restart semantics: Inflight comes back as Scheduled; apply the same to the expectation.
       const expected = l.entries().map((e) => (e.state === State.Inflight ? { ...e, state: State.Scheduled, lastError: 'interrupted by a restart', nextAt: clock.now(), updatedAt: clock.now() } : { ...e }));
       const r = await Ledger.open(log, clock);
