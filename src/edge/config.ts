@@ -7,6 +7,9 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { AutonomyError } from '../common/errors.ts';
 import { loadPrivateKey, loadPublicKey } from '../common/ed25519.ts';
 
+/** The file edged writes under root once listening, so edgectl finds a daemon started on port 0. */
+export const ADDR_FILE = 'edged.addr';
+
 /** A configured peer: the only nodes this one sends to or accepts from. */
 export interface PeerConfig {
   id: string;

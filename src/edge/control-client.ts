@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { AutonomyError } from '../common/errors.ts';
 import { describeReply, signedRequest, type Reply } from './client.ts';
 import { systemClock } from './clock.ts';
-import type { EdgeConfig } from './config.ts';
-import { ADDR_FILE } from './daemon.ts';
+import { ADDR_FILE, type EdgeConfig } from './config.ts';
 import { RequestSigner } from './protocol.ts';
 
 /** The local daemon's base URL: the configured listen address, or the one edged recorded for port 0. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { HttpTransport } from './client.ts';
 import { systemClock, systemTimers, type Clock, type Timers } from './clock.ts';
-import type { EdgeConfig } from './config.ts';
+import { ADDR_FILE, type EdgeConfig } from './config.ts';
 import { EdgeNode } from './edge-node.ts';
 import { Ledger } from './ledger.ts';
 import { FileLedgerLog } from './ledger-file.ts';
@@ -14,9 +14,6 @@ import { RequestSigner, RequestVerifier } from './protocol.ts';
 import { Scheduler } from './scheduler.ts';
 import { createEdgeServer } from './server.ts';
 import { FileBlobs, SegmentStore } from './segment-store.ts';
-
-/** The file edged writes once listening, so edgectl finds a daemon started on port 0. */
-export const ADDR_FILE = 'edged.addr';
 
 export interface Daemon {
   node: EdgeNode;
