@@ -1,9 +1,8 @@
 // Content-addressed segment storage. SegmentStore owns the rules (verify against the address
 // before acknowledging, idempotent repeats, the disk ceiling checked at write time); a Blobs
 // backend owns only the bytes, in memory for tests or in files for the daemon.
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from '../common/hash.ts';
 import { edgeError } from './errors.ts';
@@ -18,8 +17,6 @@ export interface Blobs {
   read(hash: string): Promise<Buffer>;
   remove(hash: string): Promise<void>;
 }
-
-const fsyncAsync = promisify(fsync);
 
 /** True iff s is a lowercase hex SHA-256. */
 export function isHash(s: string): boolean {
@@ -178,23 +175,22 @@ export class FileBlobs implements Blobs {
   async write(hash: string, bytes: Uint8Array): Promise<void> {
     // The temp name needs only to be unique within this process and root.
     const tmp = join(this.#tmp, `${hash}.${process.pid}.${this.#counter++}`);
-    // Only the fsyncs wait on the disk; open, write (into the page cache), close and rename
-    // are quick enough to run inline, which spares a thread-pool round trip each.
-    const fd = openSync(tmp, 'w', 0o644);
+    // Asynchronous throughout: a large write can be throttled by the kernel's dirty-page
+    // limits, and even a rename can wait on the journal; the event loop keeps serving meanwhile.
+    const fh = await open(tmp, 'w', 0o644);
     try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      await fsyncAsync(fd);
+      await fh.writeFile(bytes);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
-    renameSync(tmp, this.#path(hash));
+    await rename(tmp, this.#path(hash));
     await this.#dirSync.request();
   }
 
   async read(hash: string): Promise<Buffer> {
     try {
-      // Inline for the same reason as write: segments just stored are in the page cache.
-      return readFileSync(this.#path(hash));
+      return await readFile(this.#path(hash));
     } catch (e) {
       throw edgeError('segment_not_found', `segment ${hash} is missing from ${this.#segments}`, e);
     }
