@@ -7,7 +7,7 @@
 // Acked and that state is durable. The baseline's sender and receiver are placed the same way.
 // Each case alternates baseline and edge rounds and reports the medians.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,8 +64,36 @@ function segments(size: number, count: number, round: number): Buffer[] {
   });
 }
 
-/** Seconds to PUT every segment to the plain receiver, CONCURRENCY at a time. */
-async function baselineRound(segs: Buffer[]): Promise<number> {
+/** What one round measured: wall seconds, and CPU ms per segment of sender and receiver. */
+interface Round {
+  s: number;
+  senderCpu: number;
+  receiverCpu: number;
+}
+
+/** CPU time (user + system) of a child process in ms, from /proc; NaN where there is none. */
+function childCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs a timed section and accounts the CPU this process and the receiver spent in it. */
+async function measure(receiverPid: number, n: number, body: () => Promise<void>): Promise<Round> {
+  const r0 = childCpuMs(receiverPid);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await body();
+  const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { s, senderCpu: (c.user + c.system) / 1000 / n, receiverCpu: (childCpuMs(receiverPid) - r0) / n };
+}
+
+/** PUTs every segment to the plain receiver, CONCURRENCY at a time. */
+async function baselineRound(segs: Buffer[]): Promise<Round> {
   const out = join(dir, `plain-${Date.now()}`);
   mkdirSync(out);
   const { child, match } = await startChild([join(repo, 'bench', 'lib', 'plain-put-server.ts'), out], /^(\d+)\n/);
@@ -80,15 +108,15 @@ async function baselineRound(segs: Buffer[]): Promise<number> {
       req.end(body);
     });
   let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < segs.length) await put(segs[next++]!);
-  }));
-  const s = (performance.now() - t0) / 1000;
+  const round = await measure(child.pid!, segs.length, async () => {
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < segs.length) await put(segs[next++]!);
+    }));
+  });
   agent.destroy();
   await stop(child);
   rmSync(out, { recursive: true, force: true });
-  return s;
+  return round;
 }
 
 function yamlFor(id: string, peer: string, port: number, peerPort: number, root: string): string {
@@ -106,30 +134,36 @@ function yamlFor(id: string, peer: string, port: number, peerPort: number, root:
   });
 }
 
-/** Seconds for A to relay every segment to B, from scheduler start to the last durable ack. */
-async function edgeRound(segs: Buffer[], bPort: number, n: number): Promise<number> {
+/** A relays every segment to B: from starting the scheduler to the last durable ack. */
+async function edgeRound(segs: Buffer[], b: { port: number; pid: number }, n: number): Promise<Round> {
   const root = join(dir, `a-${n}`);
-  const config = parseConfig(yamlFor('a', 'b', 0, bPort, root), join(dir, 'a.yaml'));
+  const config = parseConfig(yamlFor('a', 'b', 0, b.port, root), join(dir, 'a.yaml'));
   const d = await startDaemon(config, { paused: true, log: () => undefined });
-  for (const b of segs) await d.node.put(b, ['b']);
+  for (const seg of segs) await d.node.put(seg, ['b']);
   const ledger = d.node.ledger;
-  const t0 = performance.now();
-  d.node.scheduler.start();
-  while ((ledger.transitions.get('Inflight→Acked') ?? 0) < segs.length) {
-    if ((ledger.transitions.get('Inflight→Failed') ?? 0) > 0) throw new Error(`a delivery failed: ${ledger.entries().find((e) => e.lastError)?.lastError}`);
-    // Poll with a timer, not setImmediate: a spinning loop would steal the CPU B needs.
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  await ledger.commit();
-  const s = (performance.now() - t0) / 1000;
+  const round = await measure(b.pid, segs.length, async () => {
+    d.node.scheduler.start();
+    while ((ledger.transitions.get('Inflight→Acked') ?? 0) < segs.length) {
+      if ((ledger.transitions.get('Inflight→Failed') ?? 0) > 0) throw new Error(`a delivery failed: ${ledger.entries().find((e) => e.lastError)?.lastError}`);
+      // Poll with a timer, not setImmediate: a spinning loop would steal the CPU B needs.
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await ledger.commit();
+  });
   await d.close();
   rmSync(root, { recursive: true, force: true });
-  return s;
+  return round;
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** The round with the median wall time; its CPU figures come along. */
+function medianRound(rounds: Round[]): Round {
+  const m = median(rounds.map((r) => r.s));
+  return rounds.find((r) => r.s === m)!;
 }
 
 async function main(): Promise<void> {
@@ -140,44 +174,47 @@ async function main(): Promise<void> {
   }
   // B listens on a port it picks; A's config is written once B has told us which.
   writeFileSync(join(dir, 'b.yaml'), yamlFor('b', 'a', 0, 9, join(dir, 'b')));
-  const { match } = await startChild([join(repo, 'bin', 'edged.js'), '--config', join(dir, 'b.yaml')], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  const bPort = Number(match[1]);
+  const { match, child: bChild } = await startChild([join(repo, 'bin', 'edged.js'), '--config', join(dir, 'b.yaml')], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const b = { port: Number(match[1]), pid: bChild.pid! };
 
   process.stdout.write(`edge relay A → B on loopback, ${CONCURRENCY} in flight, ${ROUNDS} rounds per case (medians)\n`);
-  const results: { label: string; size: number; count: number; edge: number; base: number }[] = [];
+  const results: { label: string; size: number; count: number; edge: Round; base: Round }[] = [];
   let n = 0;
   for (const c of CASES) {
-    const edge: number[] = [];
-    const base: number[] = [];
+    const edge: Round[] = [];
+    const base: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which side goes first, so a drift in the machine's load hits both alike.
-      const b = segments(c.size, c.count, n++);
-      const e = segments(c.size, c.count, n++);
+      const bs = segments(c.size, c.count, n++);
+      const es = segments(c.size, c.count, n++);
       if (r % 2 === 0) {
-        base.push(await baselineRound(b));
-        edge.push(await edgeRound(e, bPort, n));
+        base.push(await baselineRound(bs));
+        edge.push(await edgeRound(es, b, n));
       } else {
-        edge.push(await edgeRound(e, bPort, n));
-        base.push(await baselineRound(b));
+        edge.push(await edgeRound(es, b, n));
+        base.push(await baselineRound(bs));
       }
     }
-    const res = { ...c, edge: median(edge), base: median(base) };
+    const res = { ...c, edge: medianRound(edge), base: medianRound(base) };
     results.push(res);
-    const mb = (s: number) => (c.size * c.count) / 1e6 / s;
-    process.stdout.write(`${c.label.padEnd(7)} x${c.count}: edge ${round(c.count / res.edge, 1)} segments/s ${round(mb(res.edge), 1)} MB/s; plain PUT+fsync ${round(c.count / res.base, 1)} segments/s ${round(mb(res.base), 1)} MB/s; ratio ${round(res.base / res.edge, 3)}\n`);
+    const mb = (r: Round) => round((c.size * c.count) / 1e6 / r.s, 1);
+    const sps = (r: Round) => round(c.count / r.s, 1);
+    const cpu = (r: Round) => `${round(r.senderCpu, 2)} + ${round(r.receiverCpu, 2)} ms`;
+    process.stdout.write(`${c.label.padEnd(7)} x${c.count}: edge ${sps(res.edge)} segments/s ${mb(res.edge)} MB/s; plain PUT+fsync ${sps(res.base)} segments/s ${mb(res.base)} MB/s; ratio ${round(res.base.s / res.edge.s, 3)}\n`);
+    process.stdout.write(`${''.padEnd(7)} CPU per segment (sender + receiver): edge ${cpu(res.edge)}; plain ${cpu(res.base)}\n`);
   }
   const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
   printResult({
     name: 'edge relay throughput, 64 KiB segments',
     unit: 'segments/s',
-    value: round(small.count / small.edge, 1),
+    value: round(small.count / small.edge.s, 1),
     baseline: 'plain node:http PUT, receiver writes + fsyncs',
-    baseline_value: round(small.count / small.base, 1),
+    baseline_value: round(small.count / small.base.s, 1),
     better: 'higher',
-    mb_s: round((small.size * small.count) / 1e6 / small.edge, 1),
-    large_4mib_mb_s: round((large.size * large.count) / 1e6 / large.edge, 1),
-    large_4mib_baseline_mb_s: round((large.size * large.count) / 1e6 / large.base, 1),
-    large_4mib_ratio: round(large.base / large.edge, 4),
+    mb_s: round((small.size * small.count) / 1e6 / small.edge.s, 1),
+    large_4mib_mb_s: round((large.size * large.count) / 1e6 / large.edge.s, 1),
+    large_4mib_baseline_mb_s: round((large.size * large.count) / 1e6 / large.base.s, 1),
+    large_4mib_ratio: round(large.base.s / large.edge.s, 4),
     rounds: ROUNDS,
     concurrency: CONCURRENCY,
   });
