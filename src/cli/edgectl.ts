@@ -7,7 +7,7 @@ import { writeKeyPair } from '../common/ed25519.ts';
 import { loadConfig } from '../edge/config.ts';
 import { ControlClient } from '../edge/control-client.ts';
 import type { EntryView, SegmentView, StateCounts } from '../edge/edge-node.ts';
-import { runMain } from './main.ts';
+import { runProgram } from './main.ts';
 
 interface PutReply {
   hash: string;
@@ -142,12 +142,4 @@ function table(head: string[], rows: string[][]): string {
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-await runMain('edgectl', async () => {
-  const program = buildProgram();
-  if (process.argv.length <= 2) {
-    program.outputHelp();
-    return 0;
-  }
-  await program.parseAsync(process.argv);
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
-});
+await runProgram('edgectl', buildProgram);
