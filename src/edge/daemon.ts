@@ -86,7 +86,8 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
   const sweepEvery = Math.min(config.retentionMs ?? 60_000, 60_000);
   let sweeping = Promise.resolve();
   const sweeper = setInterval(() => {
-    sweeping = node.sweep().then((gone) => {
+    // Chained, so a slow sweep is never overlapped by the next one.
+    sweeping = sweeping.then(() => node.sweep()).then((gone) => {
       if (gone.length > 0) log(`retention removed ${gone.length} acked segment(s) older than ${config.retentionMs} ms`);
     }, fatal);
   }, Math.max(sweepEvery, 50));

@@ -39,6 +39,7 @@ export class Scheduler {
   #timerAt = Infinity;
   #kicked = false;
   #running = false;
+  #failed = false;
 
   constructor(ledger: Ledger, transport: Transport, clock: Clock, timers: Timers, opts: SchedulerOptions) {
     this.#ledger = ledger;
@@ -69,7 +70,7 @@ export class Scheduler {
     this.#kicked = true;
     queueMicrotask(() => {
       this.#kicked = false;
-      if (this.#running) this.scan();
+      if (this.#running) this.#safeScan();
     });
   }
 
@@ -116,7 +117,7 @@ export class Scheduler {
     this.#busy.set(peer, (this.#busy.get(peer) ?? 0) + 1);
     const done = this.#transport.send(peer, e.segment).then((r) => {
       this.#record(id, r);
-    }).finally(() => {
+    }).catch((err: unknown) => this.#fatal(err)).finally(() => {
       this.#busy.set(peer, this.#busy.get(peer)! - 1);
       this.#inflight.delete(id);
       this.kick();
@@ -126,7 +127,8 @@ export class Scheduler {
 
   #record(id: string, r: SendResult): void {
     const e = this.#ledger.entry(id);
-    // The entry can only have left Inflight if it was evicted meanwhile, which needs it Acked.
+    // Only this method moves an entry out of Inflight (eviction and purge need other states),
+    // so this guard is against recording one send twice, should that ever be attempted.
     if (!e || e.state !== State.Inflight) return;
     if (r.ok) {
       this.#ledger.transition(id, State.Acked, { error: null });
@@ -139,10 +141,25 @@ export class Scheduler {
   }
 
   #commit(): void {
-    this.#ledger.commitSoon().catch((err: unknown) => {
-      this.#running = false;
-      this.#opts.onFatal?.(err);
-    });
+    this.#ledger.commitSoon().catch((err: unknown) => this.#fatal(err));
+  }
+
+  /** A scan started by a timer or a kick: a failure stops the relay instead of escaping. */
+  #safeScan(): void {
+    try {
+      this.scan();
+    } catch (err) {
+      this.#fatal(err);
+    }
+  }
+
+  #fatal(err: unknown): void {
+    this.#running = false;
+    if (this.#failed) return;
+    this.#failed = true;
+    // Without a handler, rethrow: an unhandled failure is loud, a swallowed one is not.
+    if (!this.#opts.onFatal) throw err;
+    this.#opts.onFatal(err);
   }
 
   #arm(at: number): void {
@@ -152,7 +169,7 @@ export class Scheduler {
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
       this.#timerAt = Infinity;
-      this.scan();
+      this.#safeScan();
     }, Math.max(0, at - this.#clock.now()));
   }
 }
