@@ -73,7 +73,7 @@ export class EdgeNode {
     const peers = to && to.length > 0 ? [...new Set(to)].sort() : [...this.#peerIds].sort();
     for (const p of peers) if (!this.#peerIds.has(p)) throw edgeError('bad_request', `${JSON.stringify(p)} is not a known peer (known: ${[...this.#peerIds].sort().join(', ') || 'none'})`);
     const hash = sha256Hex(bytes);
-    const outcome = await this.store.put(hash, bytes);
+    const outcome = await this.store.put(hash, bytes, hash);
     this.ledger.addSegment(hash, bytes.length, 'local');
     const deliveries = peers.map((p) => this.ledger.schedule(hash, p)).map((e) => ({ peer: e.peer, state: e.state }));
     // Acknowledge only what a crash cannot take back.
