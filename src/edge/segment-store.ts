@@ -1,9 +1,10 @@
 // Content-addressed segment storage. SegmentStore owns the rules (verify against the address
 // before acknowledging, idempotent repeats, the disk ceiling checked at write time); a Blobs
 // backend owns only the bytes, in memory for tests or in files for the daemon.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { sha256Hex } from '../common/hash.ts';
 import { edgeError } from './errors.ts';
 import { GroupSync } from './group-sync.ts';
@@ -14,7 +15,10 @@ export interface Blobs {
   list(): { hash: string; size: number }[];
   /** Makes bytes durable under hash; when it returns, a crash cannot lose them. */
   write(hash: string, bytes: Uint8Array): Promise<void>;
-  read(hash: string): Promise<Buffer>;
+  /** The blob's bytes; size is what list() or write() reported, so no stat is needed. */
+  read(hash: string, size: number): Promise<Buffer>;
+  /** The blob's bytes as a stream; a missing blob is an error event. */
+  stream(hash: string): Readable;
   remove(hash: string): Promise<void>;
 }
 
@@ -107,8 +111,16 @@ export class SegmentStore {
    * against the address anyway (a damaged file is refused there as digest_mismatch).
    */
   async read(hash: string): Promise<Buffer> {
-    if (!this.#sizes.has(hash)) throw edgeError('segment_not_found', `no segment ${hash}`);
-    return this.#blobs.read(hash);
+    const size = this.#sizes.get(hash);
+    if (size === undefined) throw edgeError('segment_not_found', `no segment ${hash}`);
+    return this.#blobs.read(hash, size);
+  }
+
+  /** The segment as a stream of its bytes, unchecked, for the relay (see read). */
+  stream(hash: string): { stream: Readable; length: number } {
+    const length = this.#sizes.get(hash);
+    if (length === undefined) throw edgeError('segment_not_found', `no segment ${hash}`);
+    return { stream: this.#blobs.stream(hash), length };
   }
 
   /** Deletes a segment; a missing one is not an error (removal is idempotent). */
@@ -134,6 +146,10 @@ export class MemoryBlobs implements Blobs {
     const b = this.map.get(hash);
     if (!b) throw edgeError('segment_not_found', `no segment ${hash}`);
     return b;
+  }
+  stream(hash: string): Readable {
+    const b = this.map.get(hash);
+    return b ? Readable.from([b]) : new Readable({ read() { this.destroy(edgeError('segment_not_found', `no segment ${hash}`)); } });
   }
   async remove(hash: string): Promise<void> {
     this.map.delete(hash);
@@ -188,12 +204,31 @@ export class FileBlobs implements Blobs {
     await this.#dirSync.request();
   }
 
-  async read(hash: string): Promise<Buffer> {
+  async read(hash: string, size: number): Promise<Buffer> {
+    let fh: FileHandle;
     try {
-      return await readFile(this.#path(hash));
+      fh = await open(this.#path(hash), 'r');
     } catch (e) {
       throw edgeError('segment_not_found', `segment ${hash} is missing from ${this.#segments}`, e);
     }
+    try {
+      // One read of the known size, rather than readFile's stat and 512 KiB chunks.
+      const buf = Buffer.allocUnsafe(size);
+      let off = 0;
+      while (off < size) {
+        const { bytesRead } = await fh.read(buf, off, size - off, off);
+        if (bytesRead === 0) throw edgeError('segment_corrupt', `segment ${hash} is shorter than its ${size} bytes`);
+        off += bytesRead;
+      }
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  stream(hash: string): Readable {
+    // 1 MiB reads: few thread-pool round trips, and no buffer of the whole segment.
+    return createReadStream(this.#path(hash), { highWaterMark: 1024 * 1024 });
   }
 
   async remove(hash: string): Promise<void> {
