@@ -1,6 +1,7 @@
 // Assembles a running node from its configuration: file store, file ledger, scheduler, HTTP
 // server; and takes it down again. src/cli/edged.ts is only argument parsing around this.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { AutonomyError } from '../common/errors.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -34,11 +35,42 @@ export interface DaemonOptions {
   paused?: boolean;
 }
 
+/**
+ * Takes ROOT/edged.lock so two daemons never share a ledger. A lock whose process is gone
+ * (after a SIGKILL) is taken over. Returns the release function.
+ */
+function lockRoot(root: string): () => void {
+  const path = join(root, 'edged.lock');
+  for (;;) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new AutonomyError('root_locked', `${root} is in use by edged process ${holder}; one root, one daemon`);
+    }
+    rmSync(path, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Opens the node's state under config.root and starts serving. */
 export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? ((line: string) => process.stderr.write(`edged[${config.nodeId}]: ${line}\n`));
   mkdirSync(config.root, { recursive: true, mode: 0o700 });
+  const releaseLock = lockRoot(config.root);
   const blobs = new FileBlobs(config.root);
   const store = new SegmentStore(blobs, config.diskCeilingBytes);
   const ledgerLog = new FileLedgerLog(join(config.root, 'ledger.jsonl'));
@@ -71,9 +103,12 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
   // Large segments on slow links: do not cut a delivery off at Node's default request timeout.
   server.requestTimeout = Math.max(config.requestTimeoutMs, 60_000);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      releaseLock();
+      reject(new AutonomyError('listen_failed', `${config.file}: listen: cannot listen on ${config.listenHost}:${config.listenPort} (${e.code ?? e.message})`, { cause: e }));
+    });
     server.listen(config.listenPort, config.listenHost, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -87,9 +122,13 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
   let sweeping = Promise.resolve();
   const sweeper = setInterval(() => {
     // Chained, so a slow sweep is never overlapped by the next one.
-    sweeping = sweeping.then(() => node.sweep()).then((gone) => {
-      if (gone.length > 0) log(`retention removed ${gone.length} acked segment(s) older than ${config.retentionMs} ms`);
-    }, fatal);
+    sweeping = sweeping.then(() => node.sweep()).then(
+      (gone) => {
+        if (gone.length > 0) log(`retention removed ${gone.length} acked segment(s) older than ${config.retentionMs} ms`);
+      },
+      // A failed removal is retried by the next sweep; a broken ledger stops the relay anyway.
+      (e: unknown) => log(`retention sweep failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }, Math.max(sweepEvery, 50));
   sweeper.unref();
   if (!opts.paused) scheduler.start();
@@ -111,6 +150,7 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
       await ledgerLog.close();
       await blobs.close();
       rmSync(join(config.root, ADDR_FILE), { force: true });
+      releaseLock();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The peer protocol against a real edged: each refusal has its status code on the wire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +76,26 @@ test('unknown peer 403, bad signature 401, tampered body 422, replay 409, stale 
     const ctlPath = '/v1/local/status';
     const res = await fetch(`${c.url('b')}${ctlPath}`, { headers: asA.headers('GET', ctlPath, 'b') });
     assert.equal(res.status, 403);
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('one root, one daemon; a busy port is a clear error', { timeout: 30_000 }, async () => {
+  const c = await Cluster.create([{ id: 'a', peers: [] }]);
+  try {
+    await c.start('a');
+    const again = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'edged.js'), '--config', c.config('a')], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /root_locked: .* is in use by edged process \d+/);
+    const other = join(c.dir, 'other.yaml');
+    writeFileSync(other, readFileSync(c.config('a'), 'utf8').replace('"root": "./a"', '"root": "./other"'));
+    const busy = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'edged.js'), '--config', other], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(busy.status, 2);
+    assert.match(busy.stderr, /listen_failed: .*EADDRINUSE/);
+    // A SIGKILLed daemon leaves its lock behind; the next start takes it over.
+    await c.kill('a');
+    await c.start('a');
   } finally {
     await c.cleanup();
   }
