@@ -172,7 +172,9 @@ export class Ledger {
 
   /**
    * Moves an entry along a legal edge of the state machine; anything else is a bug. The next
-   * attempt is due delayMs after the record's own timestamp (now, for a newly Scheduled entry).
+   * attempt is due delayMs after the record's own timestamp, or now for an entry Scheduled by
+   * hand or by a restart. A Failed entry promoted to Scheduled keeps the time it was due, so
+   * retries are ordered by when they fell due, not by when a scan happened to run.
    */
   transition(id: string, to: State, opts: { failures?: number; delayMs?: number; error?: string | null } = {}): Entry {
     const e = this.#entries.get(id);
@@ -187,7 +189,7 @@ export class Ledger {
         from: e.state,
         to,
         failures: opts.failures ?? e.failures,
-        next_at: opts.delayMs !== undefined ? at + opts.delayMs : to === State.Scheduled ? at : e.nextAt,
+        next_at: opts.delayMs !== undefined ? at + opts.delayMs : to === State.Scheduled && e.state !== State.Failed ? at : e.nextAt,
         error: opts.error === undefined ? e.lastError : opts.error,
       },
       at,
