@@ -30,7 +30,7 @@ export function renderMetrics(node: EdgeNode, req: RequestCounters): string {
   metric('edge_peer_entries', 'gauge', 'Ledger entries by peer and delivery state.', perPeer.flatMap((p) => STATES.map((s): [Record<string, string>, number] => [{ peer: p.id, state: s }, p.entries[s]])));
   metric('edge_store_bytes', 'gauge', 'Bytes held by stored segments.', [[{}, node.store.usedBytes()]]);
   metric('edge_store_ceiling_bytes', 'gauge', 'disk_ceiling_bytes: writes beyond it are refused with 507.', [[{}, node.store.ceilingBytes]]);
-  metric('edge_store_segments', 'gauge', 'Stored segments.', [[{}, node.store.list().length]]);
+  metric('edge_store_segments', 'gauge', 'Stored segments.', [[{}, node.store.count()]]);
   const t = node.ledger.transitions;
   const count = (pred: (from: string, to: string) => boolean): number => [...t].filter(([k]) => pred(...(k.split('→') as [string, string]))).reduce((a, [, v]) => a + v, 0);
   metric('edge_transitions_total', 'counter', 'Ledger state transitions since start.', [...t].sort().map(([k, v]) => {

@@ -58,6 +58,11 @@ export class SegmentStore {
     return this.#sizes.has(hash);
   }
 
+  /** How many segments are stored. */
+  count(): number {
+    return this.#sizes.size;
+  }
+
   size(hash: string): number | undefined {
     return this.#sizes.get(hash);
   }
