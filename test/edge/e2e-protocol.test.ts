@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, loadPrivateKey } from '../../src/common/ed25519.ts';
 import { sha256Hex } from '../../src/common/hash.ts';
 import { ManualClock, systemClock } from '../../src/edge/clock.ts';
 import { RequestSigner } from '../../src/edge/protocol.ts';
-import { Cluster } from './cluster.ts';
+import { Cluster, waitFor } from './cluster.ts';
 
 /** PUT with exactly these headers and body (so a test can make them disagree). */
 function rawPut(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; code: string | undefined }> {
@@ -96,6 +96,24 @@ test('one root, one daemon; a busy port is a clear error', { timeout: 30_000 }, 
     // A SIGKILLed daemon leaves its lock behind; the next start takes it over.
     await c.kill('a');
     await c.start('a');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+test('retention removes a fully acked segment from the sender once it is old enough', { timeout: 30_000 }, async () => {
+  const c = await Cluster.create([
+    { id: 'a', peers: ['b'], extra: { retention: '300ms' } },
+    { id: 'b', peers: ['a'] },
+  ]);
+  try {
+    await Promise.all([c.start('a'), c.start('b')]);
+    const r = JSON.parse((await c.control('a').call('POST', '/v1/local/segments', Buffer.from('short-lived'))).body.toString()) as { hash: string };
+    await waitFor('the segment to expire on a', () => c.ledger('a').some((x) => x.op === 'evict' && x.hash === r.hash));
+    assert.deepEqual(c.states('a').get(`${r.hash}@b`), 'Acked');
+    assert.equal(existsSync(join(c.root('a'), 'segments', r.hash)), false);
+    // The receiver keeps it: its own retention is 'forever'.
+    assert.equal(existsSync(join(c.root('b'), 'segments', r.hash)), true);
   } finally {
     await c.cleanup();
   }
