@@ -11,7 +11,8 @@ import { register as regex } from './regex.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
 import { register as time } from './time.ts';
+import { register as tokens } from './tokens.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, time, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, time, tokens, units, uuid];
