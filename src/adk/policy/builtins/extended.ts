@@ -2,6 +2,7 @@
 // semver, uuid, graph, bits, and the rest of OPA's library.
 import type { BuiltinTable } from './builtin.ts';
 import { register as bits } from './bits.ts';
+import { register as crypto } from './crypto.ts';
 import { register as encoding } from './encoding.ts';
 import { register as glob } from './glob.ts';
 import { register as graph } from './graph.ts';
@@ -15,4 +16,4 @@ import { register as tokens } from './tokens.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, time, tokens, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, net, regex, runtime, semver, time, tokens, units, uuid];
