@@ -12,9 +12,10 @@ import { register as net } from './net.ts';
 import { register as regex } from './regex.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
+import { register as template } from './template.ts';
 import { register as time } from './time.ts';
 import { register as tokens } from './tokens.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, jsonschema, net, regex, runtime, semver, time, tokens, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, jsonschema, net, regex, runtime, semver, template, time, tokens, units, uuid];
