@@ -9,6 +9,7 @@ import { register as graph } from './graph.ts';
 import { register as jsonschema } from './jsonschema.ts';
 import { register as jsonpatch } from './jsonpatch.ts';
 import { register as net } from './net.ts';
+import { register as providers } from './providers.ts';
 import { register as regex } from './regex.ts';
 import { register as runtime } from './runtime.ts';
 import { register as semver } from './semver.ts';
@@ -18,4 +19,4 @@ import { register as tokens } from './tokens.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, jsonschema, net, regex, runtime, semver, template, time, tokens, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, jsonschema, net, providers, regex, runtime, semver, template, time, tokens, units, uuid];
