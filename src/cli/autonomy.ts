@@ -2,6 +2,7 @@
 // so a call such as `autonomy eval` pays only for what it uses.
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
+import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
       process.stdout.write(`autonomy ${VERSION}\n`);
     });
 
+  registerEval(program);
   return program;
 }
 

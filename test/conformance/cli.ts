@@ -1,20 +1,20 @@
 // `npm run conformance -- [--dir DIR] [--json FILE] [--filter TEXT] [--verbose]`
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runAll, topicOf, type CaseOutcome } from './runner.ts';
+import { BASELINE, DEFAULT_CASES, readBaseline, runAll, topicOf, type CaseOutcome } from './runner.ts';
 
 const { values } = parseArgs({
   options: {
-    dir: { type: 'string', default: resolve(import.meta.dirname, '..', '..', '..', 'shared', 'conformance', 'cases') },
+    dir: { type: 'string', default: DEFAULT_CASES },
     json: { type: 'string' },
     filter: { type: 'string' },
     verbose: { type: 'boolean', short: 'v', default: false },
+    'write-baseline': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: npm run conformance -- [--dir DIR] [--json FILE] [--filter TEXT] [--verbose]\n');
+  process.stdout.write('usage: npm run conformance -- [--dir DIR] [--json FILE] [--filter TEXT] [--verbose] [--write-baseline]\n');
   process.exit(0);
 }
 
@@ -36,6 +36,12 @@ for (const [topic, os] of [...byTopic].sort(([a], [b]) => a.localeCompare(b))) {
 if (values.json) {
   const summary = { passed: count(outcomes, 'passed'), failed: count(outcomes, 'failed'), skipped: count(outcomes, 'skipped'), cases: outcomes };
   writeFileSync(values.json, JSON.stringify(summary, null, 2) + '\n');
+}
+if (values['write-baseline']) {
+  // The ratchet only ever rises: cases that passed before stay listed.
+  const passing = new Set([...readBaseline(), ...outcomes.filter((o) => o.status === 'passed').map((o) => o.id)]);
+  writeFileSync(BASELINE, JSON.stringify([...passing].sort(), null, 1) + '\n');
+  process.stdout.write(`baseline: ${passing.size} cases\n`);
 }
 process.stdout.write(`(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 process.stdout.write(`conformance: ${count(outcomes, 'passed')} passed, ${count(outcomes, 'failed')} failed, ${count(outcomes, 'skipped')} skipped\n`);

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { AutonomyError } from '../../src/common/errors.ts';
 import { compile, type ResultRow } from '../../src/adk/policy/index.ts';
 import { parseTerm } from '../../src/adk/policy/parser.ts';
-import { compare, equal, fromJS, makeObject, makeSet, type Value } from '../../src/adk/policy/value.ts';
+import { compare, equal, formatValue, fromJS, makeObject, makeSet, toJS, type Value } from '../../src/adk/policy/value.ts';
 
 export interface ConformanceCase {
   note: string;
@@ -25,6 +25,8 @@ export interface ConformanceCase {
 }
 
 export interface CaseOutcome {
+  /** `file :: note` (with `#n` for a note repeated in one file): notes alone are not unique. */
+  id: string;
   file: string;
   note: string;
   status: 'passed' | 'failed' | 'skipped';
@@ -52,7 +54,7 @@ const NETWORK = /\b(http\.send|net\.lookup_ip_addr)\b/;
 
 /** Runs one case and says whether it passed, with the reason if not. */
 export function runCase(c: ConformanceCase, file: string): CaseOutcome {
-  const base = { file, note: c.note };
+  const base = { id: `${file} :: ${c.note}`, file, note: c.note };
   const texts = [...(c.modules ?? []), c.query];
   if (texts.some((t) => NETWORK.test(t))) return { ...base, status: 'skipped', reason: 'calls a network builtin (disabled without an allow-list)' };
   if (c.want_result === undefined && c.want_error_code === undefined && c.want_error === undefined) {
@@ -75,7 +77,8 @@ export function runCase(c: ConformanceCase, file: string): CaseOutcome {
   if (c.want_error_code !== undefined || c.want_error !== undefined) {
     if (error === undefined) return { ...base, status: 'failed', reason: `expected error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${rows!.length} result row(s)` };
     const code = error instanceof AutonomyError ? error.code : 'internal';
-    const text = error instanceof AutonomyError ? error.toString() : String(error);
+    // OPA prints errors as `file:row: code: message`; messages are matched against that form.
+    const text = error instanceof AutonomyError ? `${error.location ? `${error.location.file}:${error.location.row}: ` : ''}${error.code}: ${error.message}` : String(error);
     if (c.want_error_code !== undefined && code !== c.want_error_code) return { ...base, status: 'failed', reason: `expected error code ${c.want_error_code}, got ${text}` };
     if (c.want_error !== undefined && !text.includes(c.want_error)) return { ...base, status: 'failed', reason: `expected error containing ${JSON.stringify(c.want_error)}, got ${text}` };
     return { ...base, status: 'passed', reason: '' };
@@ -87,12 +90,13 @@ export function runCase(c: ConformanceCase, file: string): CaseOutcome {
   const got = rowSet(rows!.map((r) => bindingsOf(r, c)), c);
   const want = rowSet((c.want_result ?? []).map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJS(v)] as const))), c);
   if (equal(got, want)) return { ...base, status: 'passed', reason: '' };
-  return { ...base, status: 'failed', reason: `result mismatch: got ${show(got)}, want ${show(want)}` };
+  return { ...base, status: 'failed', reason: `result mismatch: got ${formatValue(got)}, want ${formatValue(want)}` };
 }
 
+/** A row's bindings as OPA's runner sees them: after a JSON round trip (sets become arrays). */
 function bindingsOf(r: ResultRow, c: ConformanceCase): Map<string, Value> {
   const out = new Map<string, Value>();
-  for (const [k, v] of r.bindings) if (!(c.ignore_generated_vars && k.startsWith('__'))) out.set(k, v);
+  for (const [k, v] of r.bindings) if (!(c.ignore_generated_vars && k.startsWith('__'))) out.set(k, fromJS(toJS(v)));
   return out;
 }
 
@@ -109,25 +113,10 @@ function rowSet(rows: Map<string, Value>[], c: ConformanceCase): Value {
   );
 }
 
-function show(v: Value): string {
-  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x));
-  void s;
-  return formatForHumans(v);
-}
-
-function formatForHumans(v: Value): string {
-  // Sets of row objects print as Rego terms; good enough to compare by eye.
-  return String(import.meta.resolve ? formatValue(v) : v);
-}
-
-import { formatValue } from '../../src/adk/policy/value.ts';
-
 /** The value of an input written as a Rego term (constants, composites and sets only). */
 function termValue(text: string): Value {
-  const t = parseTerm(text, 'input_term');
-  const policy = compile([]);
-  const rows = policy.eval(`__input_term := ${text}`);
-  void t;
+  parseTerm(text, 'input_term');
+  const rows = compile([]).eval(`__input_term := ${text}`);
   if (rows.length !== 1) throw new AutonomyError('rego_parse_error', 'input_term is not a ground term');
   return rows[0]!.bindings.get('__input_term')!;
 }
@@ -137,17 +126,37 @@ export function runAll(dir: string, filter?: string): CaseOutcome[] {
   const out: CaseOutcome[] = [];
   for (const file of caseFiles(dir)) {
     const rel = relative(dir, file);
+    const seen = new Map<string, number>();
     for (const c of loadCases(file)) {
+      const n = (seen.get(c.note) ?? 0) + 1;
+      seen.set(c.note, n);
       if (filter && !c.note.includes(filter) && !rel.includes(filter)) continue;
+      let o: CaseOutcome;
       try {
-        out.push(runCase(c, rel));
+        o = runCase(c, rel);
       } catch (e) {
-        out.push({ file: rel, note: c.note, status: 'failed', reason: `runner crash: ${e instanceof Error ? e.message : String(e)}` });
+        o = { id: '', file: rel, note: c.note, status: 'failed', reason: `runner crash: ${e instanceof Error ? e.message : String(e)}` };
       }
+      out.push({ ...o, id: `${rel} :: ${c.note}${n > 1 ? ` #${n}` : ''}` });
     }
   }
   return out;
 }
+
+/** The ratchet: notes of the cases that must keep passing. */
+export const BASELINE = new URL('./baseline.json', import.meta.url).pathname;
+
+/** The notes listed in the baseline (none if it does not exist yet). */
+export function readBaseline(): string[] {
+  try {
+    return JSON.parse(readFileSync(BASELINE, 'utf8')) as string[];
+  } catch {
+    return [];
+  }
+}
+
+/** The default case folder: ../shared/conformance/cases beside the repository. */
+export const DEFAULT_CASES = new URL('../../../shared/conformance/cases', import.meta.url).pathname;
 
 /** The topic of a case: the first folder of its file. */
 export function topicOf(o: CaseOutcome): string {

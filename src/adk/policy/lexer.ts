@@ -12,6 +12,8 @@ export interface Token {
   readonly loc: Loc;
   /** True when whitespace or a comment separates this token from the previous one. */
   readonly space: boolean;
+  /** True when a line break separates this token from the previous one. */
+  readonly nl?: boolean;
   /** Raw template string content (for `template` tokens), parsed later by the parser. */
   readonly raw?: string;
   /** Offset just after the token. */
@@ -32,6 +34,7 @@ export function tokenize(src: string, file: string): Token[] {
   let row = 1;
   let lineStart = 0;
   let space = true;
+  let nl = true;
   const loc = (at: number): Loc => ({ file, row, col: at - lineStart + 1 });
   const n = src.length;
   while (i < n) {
@@ -41,6 +44,7 @@ export function tokenize(src: string, file: string): Token[] {
       row++;
       lineStart = i;
       space = true;
+      nl = true;
       continue;
     }
     if (c === 32 || c === 9 || c === 13) {
@@ -90,9 +94,10 @@ export function tokenize(src: string, file: string): Token[] {
       const op = OPS.find((o) => src.startsWith(o, i));
       if (!op) throw parseError(`illegal token '${String.fromCodePoint(src.codePointAt(i)!)}'`, at);
       i += op.length;
-      tokens.push({ kind: 'op', text: op, loc: at, space, end: i });
+      tokens.push({ kind: 'op', text: op, loc: at, space, end: i, ...(nl ? { nl } : {}) });
     }
     space = false;
+    nl = false;
   }
   tokens.push({ kind: 'eof', text: '', loc: loc(i), space: true, end: i });
   return tokens;

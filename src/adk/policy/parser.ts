@@ -1,9 +1,11 @@
 // Rego v1 parser: tokens → AST, with a location on every node and OPA's error code
 // (rego_parse_error) on every failure.
-import { AutonomyError } from '../../common/errors.ts';
+import type { AutonomyError } from '../../common/errors.ts';
 import type { Body, CallTerm, Expr, Import, Loc, Module, RefTerm, Rule, RuleHead, Term, VarTerm, WithModifier } from './ast.ts';
 import { parseError, scanString, tokenize, type Token } from './lexer.ts';
 import { parseNumber } from './value.ts';
+
+const MAX_DEPTH = 500;
 
 const INFIX: Record<string, string> = {
   '==': 'equal',
@@ -45,6 +47,7 @@ export function parseTerm(src: string, file = 'term'): Term {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   /** Inside `[`/`{` before a possible comprehension bar, `|` ends the term instead of meaning union. */
   private barEnds = false;
   private readonly toks: Token[];
@@ -390,9 +393,14 @@ class Parser {
   }
   private termArith(): Term {
     let lhs = this.termFactor();
-    while (this.isOp('+') || this.isOp('-')) lhs = this.infix(this.next(), lhs, this.termFactor());
+    while ((this.isOp('+') || this.isOp('-')) && !this.startsNegativeLiteral()) lhs = this.infix(this.next(), lhs, this.termFactor());
     return lhs;
   }
+  /** A line that starts with `-1` starts a new expression; it does not subtract from the last line. */
+  private startsNegativeLiteral(): boolean {
+    return this.tok.text === '-' && this.tok.nl === true && this.peek().kind === 'number' && !this.peek().space;
+  }
+
   private termFactor(): Term {
     let lhs = this.termPrimary();
     while (this.isOp('*') || this.isOp('/') || this.isOp('%')) lhs = this.infix(this.next(), lhs, this.termPrimary());
@@ -415,6 +423,16 @@ class Parser {
 
   private termPrimary(): Term {
     const t = this.tok;
+    // Deeply nested input must end in a parse error, never in a blown stack.
+    if (++this.depth > MAX_DEPTH) throw parseError(`nesting deeper than ${MAX_DEPTH} levels`, t.loc);
+    try {
+      return this.termPrimaryInner(t);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private termPrimaryInner(t: Token): Term {
     let term: Term;
     switch (t.kind) {
       case 'number':
@@ -449,7 +467,7 @@ class Parser {
         else if (t.text === '{') term = this.braceTerm();
         else if (t.text === '(') {
           this.next();
-          term = this.term();
+          term = this.scoped(false, () => this.term());
           this.expect(')');
         } else throw this.unexpected('expected term');
         break;

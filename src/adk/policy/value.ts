@@ -411,7 +411,8 @@ export function formatValue(v: Value): string {
     default: {
       if (v === null) return 'null';
       if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
-      if (v instanceof ObjectValue) return `{${[...v.entries()].map(([k, val]) => `${formatValue(k)}: ${formatValue(val)}`).join(', ')}}`;
+      // OPA prints object keys in sorted order (ast object String() walks sortedKeys()).
+      if (v instanceof ObjectValue) return `{${sortedEntries(v).map(([k, val]) => `${formatValue(k)}: ${formatValue(val)}`).join(', ')}}`;
       const s = v as SetValue;
       return s.size === 0 ? 'set()' : `{${sortedValues(s).map(formatValue).join(', ')}}`;
     }

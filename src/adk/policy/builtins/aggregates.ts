@@ -47,8 +47,8 @@ function accumulate(coll: Value, init: bigint, exact: (a: bigint, b: bigint) => 
 }
 
 function sum(coll: Value): number | bigint {
-  if (Array.isArray(coll)) {
-    // Fast path: small integers summed as doubles stay exact below 2^53.
+  if (Array.isArray(coll) && coll.length <= 2 ** 22) {
+    // Fast path: at most 2^22 integers below 2^31 sum exactly in doubles.
     let s = 0;
     let ok = true;
     for (const x of coll as readonly Value[]) {

@@ -14,6 +14,10 @@ function small(x: number | bigint): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= -SMALL && x < SMALL;
 }
 
+function safe(x: number | bigint): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x);
+}
+
 function big(x: number | bigint): bigint {
   return typeof x === 'bigint' ? x : BigInt(x);
 }
@@ -24,21 +28,31 @@ function viaFloat(x: number | bigint, y: number | bigint, op: (a: BF.BigFloat, b
 
 /** x + y, exact on integers. */
 export function plus(x: number | bigint, y: number | bigint): number | bigint {
-  if (small(x) && small(y)) return x + y;
+  if (safe(x) && safe(y)) {
+    const r = x + y;
+    if (Number.isSafeInteger(r)) return r;
+  }
   if (isInteger(x) && isInteger(y)) return num(big(x) + big(y));
   return viaFloat(x, y, BF.add);
 }
 
 /** x − y, exact on integers. */
 export function minus(x: number | bigint, y: number | bigint): number | bigint {
-  if (small(x) && small(y)) return x - y;
+  if (safe(x) && safe(y)) {
+    const r = x - y;
+    if (Number.isSafeInteger(r)) return r;
+  }
   if (isInteger(x) && isInteger(y)) return num(big(x) - big(y));
   return viaFloat(x, y, BF.sub);
 }
 
 /** x × y, exact on integers. */
 export function times(x: number | bigint, y: number | bigint): number | bigint {
-  if (small(x) && small(y)) return x * y;
+  if (safe(x) && safe(y)) {
+    // A product beyond 2^53 rounds to a double that is not a safe integer, so a safe result is exact.
+    const r = x * y;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
   if (isInteger(x) && isInteger(y)) return num(big(x) * big(y));
   return viaFloat(x, y, BF.mul);
 }

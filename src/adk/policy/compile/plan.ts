@@ -326,6 +326,7 @@ export class Planner {
   private ref(t: Extract<IR, { k: 'ref' }>, bound: ReadonlySet<number>): CTerm {
     const elems: PathElem[] = t.path.map((p) => {
       if (p.k === 'local' && !bound.has(p.slot)) return { slot: p.slot };
+      if (isOpenPattern(p, bound)) return { match: this.pattern(p, bound) };
       const pt = this.term(p, bound);
       return pt.get ? { get: pt.get } : { each: pt.each };
     });

@@ -5,8 +5,10 @@ import type { Body, Module, Rule, Term } from '../ast.ts';
 import type { BuiltinTable } from '../builtins/builtin.ts';
 import type { CompiledRule, CTerm, DataNode, LitFn, Program, RuleKind, RuleSet } from '../eval/program.ts';
 import { keyOf, type Value } from '../value.ts';
-import { slotsOf, type IR } from './ir.ts';
+import { slotsOf, type IR, type Lit } from './ir.ts';
 import { Planner, seq } from './plan.ts';
+import { needs } from './safety.ts';
+import { checkRecursion, dependencies } from './recursion.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
 
 interface HeadInfo {
@@ -43,8 +45,14 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
   });
 
   // Pass 2: compile rule bodies (they may reference any rule or function).
+  const deps = new Map<RuleSet, Set<RuleSet>>();
   for (const { env, rule, head, rs } of placed) {
-    const compiled = compileRule(program, env, rule, head, rule.head.value);
+    const onIR = (lits: readonly Lit[], terms: readonly IR[]): void => {
+      const d = deps.get(rs) ?? new Set<RuleSet>();
+      for (const x of dependencies(root, ruleSets, lits, terms)) d.add(x);
+      deps.set(rs, d);
+    };
+    const compiled = compileRule(program, env, rule, head, rule.head.value, onIR);
     if (rule.default) {
       if (rs.default) throw compileError('rego_type_error', `multiple default rules data.${rs.path.join('.')} found`, rule.loc);
       rs.default = compiled;
@@ -52,7 +60,23 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
       rs.rules.push(compiled);
     }
   }
+  checkRecursion(deps);
   return program;
+}
+
+/** Variables, constants and composites of them: matched against an argument on entry. */
+function isEntryPattern(t: IR): boolean {
+  switch (t.k) {
+    case 'local':
+    case 'const':
+      return true;
+    case 'array':
+      return t.items.every(isEntryPattern);
+    case 'object':
+      return t.entries.every(([k, v]) => k.k === 'const' && isEntryPattern(v));
+    default:
+      return false;
+  }
 }
 
 function moduleEnv(m: Module, ruleNames: ReadonlySet<string>, index: ProgramIndex): ModuleEnv {
@@ -127,34 +151,66 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInf
 }
 
 /** Compiles one rule with its else chain. */
-function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInfo, valueTerm: Term | undefined): CompiledRule {
+function compileRule(
+  program: Program,
+  env: ModuleEnv,
+  rule: Rule,
+  head: HeadInfo,
+  valueTerm: Term | undefined,
+  onIR: (lits: readonly Lit[], terms: readonly IR[]) => void,
+): CompiledRule {
   const r = new Resolver(env);
   const scope = r.root;
   const h = rule.head;
-  for (const a of h.args ?? []) r.declarePattern(scope, a, false);
+  for (const a of h.args ?? []) r.declareArgument(scope, a);
+  // The body first: head variables are the body's (OPA resolves the head after the body, so a
+  // comprehension before `x := …` in the body has its own x even when the head names x).
+  const lits = r.body(rule.body, scope);
   for (const t of head.suffix) r.declareUses(scope, t);
   if (h.key) r.declareUses(scope, h.key);
   if (valueTerm) r.declareUses(scope, valueTerm);
-  const lits = r.body(rule.body, scope);
+  for (const a of h.args ?? []) r.declareUses(scope, a);
   const argIRs = (h.args ?? []).map((a) => r.term(a, scope));
   const suffixIRs = head.suffix.map((t) => r.term(t, scope));
   const keyIR = h.key ? r.term(h.key, scope) : undefined;
   const valueIR = valueTerm ? r.term(valueTerm, scope) : undefined;
+  onIR(lits, [...argIRs, ...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])]);
 
   const planner = new Planner(program, r.slotNames);
+  // Each argument is matched on entry when it is a plain pattern; an argument that reads
+  // variables the body binds (a template, a call) is compared once the body has bound them,
+  // as OPA's rewriting of function arguments into the body does.
   const argSlots = new Set<number>();
-  for (const a of argIRs) slotsOf(a, argSlots);
+  const early: { index: number; ir: IR }[] = [];
+  const lateLits: Lit[] = [];
+  const argValueSlots: number[] = [];
+  argIRs.forEach((a, index) => {
+    if (isEntryPattern(a)) {
+      early.push({ index, ir: a });
+      slotsOf(a, argSlots);
+    } else {
+      const slot = r.nslots++;
+      r.slotNames.push(`__arg${index}`);
+      argValueSlots[index] = slot;
+      argSlots.add(slot);
+      lateLits.push({ k: 'unify', a: { k: 'local', slot, name: `__arg${index}`, loc: a.loc }, b: a, neg: false, with: [], loc: a.loc });
+    }
+  });
+  const headTerms = [...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])];
   const headSlots = new Set<number>();
-  for (const t of [...suffixIRs, ...(keyIR ? [keyIR] : []), ...(valueIR ? [valueIR] : [])]) slotsOf(t, headSlots);
-  const { fn: body, bound } = planner.body(lits, argSlots, headSlots, rule.loc);
-  for (const s of headSlots) {
-    if (!bound.has(s)) {
-      throw compileError('rego_unsafe_var_error', `var ${r.slotNames[s]} is unsafe`, rule.head.loc);
+  for (const t of headTerms) slotsOf(t, headSlots);
+  const { fn: body, bound } = planner.body([...lits, ...lateLits], argSlots, headSlots, rule.loc);
+  // Head terms are evaluated after the body: what they read must be bound by then (a ref's
+  // iteration variables, as in `q := xs[_]`, are bound by evaluating the head itself).
+  for (const t of headTerms) {
+    for (const s of needs(t)) {
+      if (!bound.has(s)) throw compileError('rego_unsafe_var_error', `var ${r.slotNames[s]} is unsafe`, rule.head.loc);
     }
   }
   const argMatchers = argIRs.map((a, i) => {
+    if (argValueSlots[i] !== undefined) return planner.pattern({ k: 'local', slot: argValueSlots[i], name: `__arg${i}`, loc: a.loc }, new Set());
     const before = new Set<number>();
-    for (const x of argIRs.slice(0, i)) slotsOf(x, before);
+    for (const e of early) if (e.index < i) slotsOf(e.ir, before);
     return planner.pattern(a, before);
   });
   const nargs = argMatchers.length;
@@ -166,7 +222,7 @@ function compileRule(program: Program, env: ModuleEnv, rule: Rule, head: HeadInf
     : undefined;
 
   const term = (t: IR): CTerm => planner.term(t, bound);
-  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value));
+  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR));
   return {
     nslots: r.nslots,
     body: rule.body.length === 0 ? seq([]) : body,
@@ -195,7 +251,7 @@ export function compileQuery(program: Program, body: Body, builtins: BuiltinTabl
   const idx: ProgramIndex = index ?? { functions: functionIndex(program), builtins };
   const pseudo: Module = { file: 'query', package: [], packageLoc: { file: 'query', row: 1, col: 1 }, imports: [], rules: [] };
   const env: ModuleEnv = { module: pseudo, pkg: [], imports: new Map(), ruleNames: new Set(), index: idx };
-  const r = new Resolver(env);
+  const r = new Resolver(env, { rewriteEquals: false });
   const scope = r.root;
   const lits = r.body(body, scope);
   // Capture each plain expression's value, as `opa eval` reports it.

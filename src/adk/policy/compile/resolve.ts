@@ -52,10 +52,13 @@ export class Resolver {
   readonly slotNames: string[] = [];
   readonly root: Scope;
   private readonly env: ModuleEnv;
+  /** OPA rewrites a bare `a == b` in rules (not in queries) to `a = b`. */
+  private readonly rewriteEquals: boolean;
 
-  constructor(env: ModuleEnv) {
+  constructor(env: ModuleEnv, opts: { rewriteEquals?: boolean } = {}) {
     this.env = env;
     this.root = new Scope();
+    this.rewriteEquals = opts.rewriteEquals ?? true;
   }
 
   private newSlot(scope: Scope, name: string): number {
@@ -76,9 +79,9 @@ export class Resolver {
   }
 
   /** Declares as implicit locals the names a term uses that resolve to nothing else. */
-  declareUses(scope: Scope, t: Term): void {
+  declareUses(scope: Scope, t: Term, later: ReadonlySet<string> = EMPTY): void {
     visitVars(t, (v) => {
-      if (v.name === '_' || scope.lookup(v.name) !== undefined || this.isGlobal(v.name)) return;
+      if (v.name === '_' || later.has(v.name) || scope.lookup(v.name) !== undefined || this.isGlobal(v.name)) return;
       this.newSlot(scope, v.name);
     });
   }
@@ -93,43 +96,80 @@ export class Resolver {
     });
   }
 
+  /**
+   * Declares a function argument's variables: those in pattern positions (a var, or inside
+   * arrays and objects) are new locals; anything else in the argument (a template, a ref) reads
+   * names the usual way.
+   */
+  declareArgument(scope: Scope, t: Term): void {
+    switch (t.type) {
+      case 'var':
+        if (t.name !== '_') this.newSlot(scope, t.name);
+        return;
+      case 'array':
+        for (const x of t.items) this.declareArgument(scope, x);
+        return;
+      case 'object':
+        for (const [, v] of t.entries) this.declareArgument(scope, v);
+        return;
+      default:
+        return;
+    }
+  }
+
   // ---- bodies --------------------------------------------------------------------------------
 
   /** Resolves a body in a scope (the rule scope, or a fresh nested one). */
   body(body: Body, scope: Scope): Lit[] {
-    // Pass 1: declarations and implicit locals, so that nested bodies see every outer variable.
-    for (const e of body) this.declarePass(e, scope);
-    // Pass 2: conversion.
-    return body.map((e) => this.lit(e, scope));
-  }
-
-  private declarePass(e: Expr, scope: Scope): void {
-    switch (e.kind) {
-      case 'some':
-        for (const v of e.vars) this.newSlot(scope, v.name);
-        break;
-      case 'assign':
+    // Variables declared with `some`, `:=` or `some … in` exist from their declaration on (as
+    // in OPA); every other variable is implicitly declared for the whole body, so that nested
+    // bodies see it wherever it appears.
+    const declared = new Set<string>();
+    for (const e of body) collectDeclared(e, declared);
+    for (const e of body) this.declarePass(e, scope, declared);
+    return body.map((e) => {
+      if (e.kind === 'some') for (const v of e.vars) this.newSlot(scope, v.name);
+      if (e.kind === 'assign') {
         if (!isPattern(e.lhs)) throw compileError('rego_compile_error', 'cannot assign to ' + describe(e.lhs), e.lhs.loc);
+        const rhs = this.term(e.rhs, scope);
+        const withs = e.with.map((w) => this.withMod(w.target, w.value, w.loc, scope));
         this.declarePattern(scope, e.lhs, true);
-        this.declareUses(scope, e.rhs);
-        break;
-      case 'unify':
-        this.declareUses(scope, e.lhs);
-        this.declareUses(scope, e.rhs);
-        break;
-      case 'term':
-        this.declareUses(scope, e.term);
-        break;
-      case 'somein':
+        return { k: 'unify', a: this.term(e.lhs, scope), b: rhs, neg: e.negated, with: withs, loc: e.loc };
+      }
+      if (e.kind === 'somein') {
+        const coll = this.term(e.collection, scope);
+        const withs = e.with.map((w) => this.withMod(w.target, w.value, w.loc, scope));
         if (e.key) this.declarePattern(scope, e.key, false);
         this.declarePattern(scope, e.value, false);
-        this.declareUses(scope, e.collection);
+        return { k: 'somein', key: e.key ? this.term(e.key, scope) : undefined, value: this.term(e.value, scope), coll, neg: false, with: withs, loc: e.loc };
+      }
+      return this.lit(e, scope);
+    });
+  }
+
+  private declarePass(e: Expr, scope: Scope, declared: ReadonlySet<string>): void {
+    const uses = (t: Term): void => this.declareUses(scope, t, declared);
+    switch (e.kind) {
+      case 'some':
+        break;
+      case 'assign':
+        uses(e.rhs);
+        break;
+      case 'unify':
+        uses(e.lhs);
+        uses(e.rhs);
+        break;
+      case 'term':
+        uses(e.term);
+        break;
+      case 'somein':
+        uses(e.collection);
         break;
       case 'every':
-        this.declareUses(scope, e.domain);
+        uses(e.domain);
         break;
     }
-    for (const w of e.with) this.declareUses(scope, w.value);
+    for (const w of e.with) if (!this.replacementFor(w.value)) uses(w.value);
   }
 
   lit(e: Expr, scope: Scope): Lit {
@@ -140,8 +180,13 @@ export class Resolver {
       case 'assign':
       case 'unify':
         return { k: 'unify', a: this.term(e.lhs, scope), b: this.term(e.rhs, scope), neg: e.negated, with: withs, loc: e.loc };
-      case 'term':
+      case 'term': {
+        // OPA's rewriteEquals: a bare `a == b` is the unification `a = b`.
+        if (this.rewriteEquals && e.term.type === 'call' && e.term.infix === '==' && e.term.args.length === 2) {
+          return { k: 'unify', a: this.term(e.term.args[0]!, scope), b: this.term(e.term.args[1]!, scope), neg: e.negated, with: withs, loc: e.loc };
+        }
         return { k: 'expr', term: this.term(e.term, scope), neg: e.negated, with: withs, loc: e.loc, src: e.term };
+      }
       case 'somein':
         return {
           k: 'somein',
@@ -274,10 +319,11 @@ export class Resolver {
   }
 
   private withMod(target: Term, value: Term, loc: Loc, scope: Scope): WithIR {
-    const val = this.term(value, scope);
     const path = refNames(target);
     if (!path) throw compileError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', target.loc);
     const replacement = this.replacementFor(value);
+    // A replacement that names a function is called, never evaluated as a value.
+    const val: IR = replacement ? { k: 'const', v: null, loc: value.loc } : this.term(value, scope);
     if (path[0] === 'input') return { target: { kind: 'input', path: path.slice(1) }, value: val, loc };
     const fn = this.functionPath(path);
     if (fn) return { target: { kind: 'fn', key: `fn:${pathKey(fn)}` }, value: val, ...(replacement ? { replacement } : {}), loc };
@@ -293,7 +339,7 @@ export class Resolver {
   }
 
   /** A `with` value that names a function or builtin replaces the mocked function by it. */
-  private replacementFor(value: Term): CallTarget | undefined {
+  replacementFor(value: Term): CallTarget | undefined {
     const names = refNames(value);
     if (!names) return undefined;
     if (names.length === 1 && (names[0] === 'input' || names[0] === 'data')) return undefined;
@@ -304,6 +350,19 @@ export class Resolver {
     }
     const decl = this.env.index.builtins.get(names.join('.'));
     return decl ? { kind: 'builtin', name: decl.name, decl } : undefined;
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** Names a body declares with `some`, `:=` or `some … in` (they are not implicit locals). */
+function collectDeclared(e: Expr, out: Set<string>): void {
+  const add = (t: Term): void => visitVars(t, (v) => void (v.name !== '_' && out.add(v.name)));
+  if (e.kind === 'some') for (const v of e.vars) out.add(v.name);
+  else if (e.kind === 'assign') add(e.lhs);
+  else if (e.kind === 'somein') {
+    if (e.key) add(e.key);
+    add(e.value);
   }
 }
 

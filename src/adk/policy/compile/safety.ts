@@ -12,8 +12,8 @@ export function needs(t: IR, out: Set<number> = new Set()): Set<number> {
       break;
     case 'ref':
       needs(t.head, out);
-      // A variable in a ref's path is bound by iterating; anything else there must be evaluable.
-      for (const p of t.path) if (p.k !== 'local') needs(p, out);
+      // Variables in a ref's path (alone or in a composite key pattern) are bound by iterating.
+      for (const p of t.path) if (p.k !== 'local') patternNeeds(p, out);
       break;
     case 'array':
     case 'set':

@@ -5,8 +5,14 @@ import type { Ctx, Frame, OverrideNode, VK } from './ctx.ts';
 import type { DataNode, EachFn, GetFn } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
-/** One element of a ref's path: a single value, an iteration variable, or a multi-valued term. */
-export type PathElem = { readonly get: GetFn } | { readonly slot: number } | { readonly each: EachFn };
+/** Matches a key against a pattern (binding its variables while k runs). */
+export type KeyMatcher = (c: Ctx, f: Frame, key: Value, k: () => boolean) => boolean;
+
+/**
+ * One element of a ref's path: a single value, an iteration variable, a pattern with
+ * variables (`r[[1, x]]`, matched against every key), or a multi-valued term.
+ */
+export type PathElem = { readonly get: GetFn } | { readonly slot: number } | { readonly match: KeyMatcher } | { readonly each: EachFn };
 
 /** Looks a key up in a value (object key, array index, set member). */
 export function lookup(v: Value | undefined, key: Value): Value | undefined {
@@ -56,6 +62,10 @@ export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[],
       });
       f[slot] = undefined;
       return stop;
+    } else if ('match' in e) {
+      const rest = i + 1;
+      const m = e.match;
+      return forEachEntry(v, (k, x) => m(c, f, k, () => walkValue(c, f, x, path, rest, vk)));
     } else {
       const rest = i + 1;
       const cur = v;
@@ -73,12 +83,27 @@ export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathEl
   return step(c, f, root, c.data, c.overrides, path, 0, vk);
 }
 
+/** A node's children without its own rules: rules with longer ground refs nested under a rule set. */
+function childrenOf(node: DataNode): DataNode {
+  return { children: node.children, key: node.key };
+}
+
+/** Base-document lookup: integer keys also find string keys, as OPA's storage paths do. */
+function lookupBase(base: Value | undefined, key: Value): Value | undefined {
+  const v = lookup(base, key);
+  if (v !== undefined || typeof key !== 'number' || !(base instanceof ObjectValue)) return v;
+  return base.get(String(key));
+}
+
 function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined, path: readonly PathElem[], i: number, vk: VK): boolean {
   if (ov?.value !== undefined) return walkValue(c, f, ov.value, path, i, vk);
   if (node?.ruleSet && ov?.children === undefined) {
     if (node.ruleSet.kind === 'function') return false;
     const v = evalRuleSet(c, node.ruleSet);
-    return v === undefined ? false : walkValue(c, f, v, path, i, vk);
+    if (node.children.size === 0) return v === undefined ? false : walkValue(c, f, v, path, i, vk);
+    // Rules here (p[k] := …) and rules below (p.see.x := …) make one document: the rule set's
+    // value is the base the deeper rules merge into.
+    return step(c, f, childrenOf(node), v, ov, path, i, vk);
   }
   if (i === path.length) {
     const v = extent(c, node, base, ov);
@@ -88,7 +113,7 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
   const next = (key: Value): boolean => {
     const ks = keyOf(key);
     const child = node?.children.get(ks);
-    const b = lookup(base, key);
+    const b = lookupBase(base, key);
     const o = ov?.children?.get(ks);
     if (child === undefined && b === undefined && o === undefined) return false;
     return step(c, f, child, b, o, path, i + 1, vk);
@@ -98,6 +123,19 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
     return key === undefined ? false : next(key);
   }
   if ('each' in e) return e.each(c, f, next);
+  if ('match' in e) {
+    const m = e.match;
+    const seenKeys = new Set<string>();
+    const visitKey = (key: Value): boolean => {
+      const ks = keyOf(key);
+      if (seenKeys.has(ks)) return false;
+      seenKeys.add(ks);
+      return m(c, f, key, () => next(key));
+    };
+    if (base !== undefined && forEachEntry(base, (k) => visitKey(k))) return true;
+    if (node) for (const child of node.children.values()) if (visitKey(child.key)) return true;
+    return false;
+  }
   const slot = e.slot;
   if (f[slot] !== undefined) return next(f[slot]!);
   // Base document keys first, then rule-tree keys not already seen (OPA's order).
@@ -124,7 +162,11 @@ function ovKey(ks: string): Value {
 /** The whole document at a node: rule values merged with base data and overrides. */
 export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
   if (ov?.value !== undefined) return ov.value;
-  if (node?.ruleSet && ov?.children === undefined) return node.ruleSet.kind === 'function' ? undefined : evalRuleSet(c, node.ruleSet);
+  if (node?.ruleSet && ov?.children === undefined) {
+    if (node.ruleSet.kind === 'function') return undefined;
+    const v = evalRuleSet(c, node.ruleSet);
+    return node.children.size === 0 ? v : extent(c, childrenOf(node), v, ov);
+  }
   if (!node && !ov?.children) return base;
   const out = new ObjectValue();
   if (base instanceof ObjectValue) for (const [ks, v] of base.vals) out.vals.set(ks, v);

@@ -1,6 +1,7 @@
 // Evaluating rule sets: complete rules (with else chains and defaults), multi-value (`contains`)
 // rules, partial objects, and functions; conflicts are errors, as in OPA.
-import { equal, makeObject, ObjectValue, SetValue, type Value } from '../value.ts';
+import { equal, formatValue, makeObject, ObjectValue, SetValue, type Value } from '../value.ts';
+import type { Loc } from '../ast.ts';
 import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
 import type { CompiledRule, RuleSet } from './program.ts';
 
@@ -60,13 +61,24 @@ function runRule(c: Ctx, rule: CompiledRule, frame: Frame, onValue: (v: Value) =
   return false;
 }
 
+/** OPA's conflict error: the classic sentence, then which rule and the values in conflict. */
+function conflictError(classic: string, what: string, first: { v: Value; loc: Loc }, second: { v: Value; loc: Loc }): Error {
+  const at = (x: { v: Value; loc: Loc }): string => `\n  ${formatValue(x.v)} at ${x.loc.file}:${x.loc.row}`;
+  return evalError('eval_conflict_error', `${classic}: ${what} produced conflicting values${what.startsWith('function') ? ' for the same inputs' : ''}:${at(first)}${at(second)}`, second.loc);
+}
+
 function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
   let result: Value | undefined;
+  let firstLoc: Loc | undefined;
   for (const rule of rs.rules) {
     const early = rule.constValue !== undefined && rule.else.length === 0;
     runRule(c, rule, newFrame(rule.nslots), (v) => {
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) throw evalError('eval_conflict_error', 'complete rules must not produce multiple outputs', rule.loc);
+      if (result === undefined) {
+        result = v;
+        firstLoc = rule.loc;
+      } else if (!equal(result, v)) {
+        throw conflictError('complete rules must not produce multiple outputs', `rule data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
+      }
       return early;
     });
   }
@@ -175,6 +187,7 @@ export function callFunction(c: Ctx, rs: RuleSet, args: readonly Value[]): Value
   if (active.has(rs)) throw evalError('rego_recursion_error', `function data.${rs.path.join('.')} is recursive`, rs.loc);
   active.add(rs);
   let result: Value | undefined;
+  let firstLoc: Loc | undefined;
   try {
     for (const rule of rs.rules) {
       const early = rule.constValue !== undefined && rule.else.length === 0;
@@ -183,8 +196,12 @@ export function callFunction(c: Ctx, rs: RuleSet, args: readonly Value[]): Value
         rule,
         newFrame(rule.nslots),
         (v) => {
-          if (result === undefined) result = v;
-          else if (!equal(result, v)) throw evalError('eval_conflict_error', 'functions must not produce multiple outputs for same inputs', rule.loc);
+          if (result === undefined) {
+            result = v;
+            firstLoc = rule.loc;
+          } else if (!equal(result, v)) {
+            throw conflictError('functions must not produce multiple outputs for same inputs', `function data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
+          }
           return early;
         },
         args,

@@ -82,3 +82,10 @@ test('comparison operators use the total order and value equality', () => {
   expect('lte', ['b', 'a'], false);
   expect('equal', [set(1, 2), set(2, 1)], true);
 });
+
+test('integer fast paths hand over to exact arithmetic at 2^53', () => {
+  expect('plus', [9007199254740991, 1], 9007199254740992n);
+  expect('minus', [-9007199254740991, 2], -9007199254740993n);
+  expect('mul', [94906267, 94906267], 9007199515875289n);
+  expect('mul', [-3, 0], 0);
+});

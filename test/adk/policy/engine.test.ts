@@ -1,0 +1,98 @@
+// The engine's public API: compile once, evaluate many times, fail with coded errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { AutonomyError } from '../../../src/common/errors.ts';
+import { compile, toJSON } from '../../../src/adk/policy/index.ts';
+import { module } from './rego-gen.ts';
+
+const AUTHZ = `package autonomy.authz
+
+default allow := false
+
+allow if {
+	input.tool in data.allowed_tools
+	count(deny) == 0
+}
+
+deny contains "velocity over 2.0 m/s" if {
+	input.tool == "move"
+	input.args.velocity > 2.0
+}
+
+deny contains msg if {
+	input.tool == "write_file"
+	not startswith(input.args.path, "/workspace/")
+	msg := sprintf("write outside workspace: %s", [input.args.path])
+}
+`;
+
+const data = { allowed_tools: ['move', 'write_file', 'read_file'] };
+const codeIs = (code: string) => (e: unknown) => e instanceof AutonomyError && e.code === code;
+
+test('evalRule answers allow and the deny reasons for each input', () => {
+  const p = compile([{ file: 'authz.rego', text: AUTHZ }], data);
+  const decide = (input: unknown) => toJSON(p.evalRule('data.autonomy.authz', input)!);
+  assert.equal(decide({ tool: 'move', args: { velocity: 1.5 } }), '{"allow":true,"deny":[]}');
+  assert.equal(decide({ tool: 'move', args: { velocity: 2.5 } }), '{"allow":false,"deny":["velocity over 2.0 m/s"]}');
+  assert.equal(decide({ tool: 'write_file', args: { path: '/etc/passwd' } }), '{"allow":false,"deny":["write outside workspace: /etc/passwd"]}');
+  assert.equal(decide({ tool: 'rm', args: {} }), '{"allow":false,"deny":[]}');
+  assert.equal(p.evalRule('data.autonomy.nothing', {}), undefined);
+});
+
+test('rule values are not cached across evaluations', () => {
+  const p = compile([{ file: 'a.rego', text: 'package a\nx := input.v' }]);
+  for (let i = 0; i < 5; i++) assert.equal(p.evalRule('data.a.x', { v: i }), i);
+});
+
+test('compile errors are coded and located', () => {
+  assert.throws(() => compile([{ file: 'u.rego', text: 'package u\np if { x > 1 }' }]), (e: unknown) => codeIs('rego_unsafe_var_error')(e) && (e as AutonomyError).location?.file === 'u.rego');
+  assert.throws(() => compile([{ file: 'f.rego', text: 'package f\np := nope(1)' }]), codeIs('rego_type_error'));
+  assert.throws(() => compile([{ file: 'r.rego', text: 'package r\np if q\nq if p' }]), codeIs('rego_recursion_error'));
+  assert.throws(() => compile([{ file: 'c.rego', text: 'package c\np := 1\np contains 2' }]), codeIs('rego_type_error'));
+});
+
+test('conflicts are eval_conflict_error', () => {
+  const p = compile([{ file: 'c.rego', text: 'package c\np := 1 if true\np := 2 if true' }]);
+  assert.throws(() => p.eval('data.c.p'), codeIs('eval_conflict_error'));
+});
+
+test('builtin errors are undefined unless strict', () => {
+  const p = compile([{ file: 'b.rego', text: 'package b\np := x if x := 1 / input.d' }]);
+  assert.equal(p.evalRule('data.b.p', { d: 0 }), undefined);
+  assert.throws(() => p.eval('data.b.p', { input: { d: 0 }, strictBuiltinErrors: true }), codeIs('eval_builtin_error'));
+});
+
+test('a huge cross product ends with eval_budget_exceeded, not a hang', () => {
+  const p = compile([{ file: 'x.rego', text: 'package x\np := count([1 | numbers.range(1, 2000)[_]; numbers.range(1, 2000)[_]; numbers.range(1, 2000)[_]])' }]);
+  const started = performance.now();
+  assert.throws(() => p.eval('data.x.p', { budget: { maxSteps: 200_000 } }), codeIs('eval_budget_exceeded'));
+  assert.throws(() => p.eval('data.x.p', { budget: { maxMillis: 50 } }), codeIs('eval_budget_exceeded'));
+  assert.ok(performance.now() - started < 5000);
+});
+
+test('print output goes to the print hook, undefined arguments included', () => {
+  const p = compile([{ file: 'p.rego', text: 'package p\nq if { print("tool", input.tool, input.missing) }' }]);
+  const lines: string[] = [];
+  p.eval('data.p.q', { input: { tool: 'move' }, print: (l) => lines.push(l) });
+  assert.deepEqual(lines, ['tool move <undefined>']);
+});
+
+test('with replaces input, data and functions for one expression only', () => {
+  const p = compile([{ file: 'w.rego', text: 'package w\nv := input.x\nf(x) := x + 1\np := [v, y, z] if { y := v with input.x as 7; z := f(1) with f as 10 }' }]);
+  assert.equal(toJSON(p.evalRule('data.w.p', { x: 1 })!), '[1,7,10]');
+});
+
+test('property: random small policies end within their budget with a result or a coded error', () => {
+  fc.assert(
+    fc.property(module, fc.jsonValue(), (src, input) => {
+      try {
+        const p = compile([{ file: 'gen.rego', text: src }], { d: { xs: [1, 2, 3] } });
+        p.eval('data.t', { input, budget: { maxSteps: 100_000, maxMillis: 500 } });
+      } catch (e) {
+        if (!(e instanceof AutonomyError)) throw e;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
