@@ -217,6 +217,9 @@ function lookupIPAddr(args: readonly Value[], ctx: BuiltinContext): Value {
   throw builtinError('DNS lookups are not available in this engine');
 }
 
+const matchElem = T.or(T.string, T.array(T.any));
+const matchOperand = T.or(T.string, T.array(matchElem), T.set(matchElem), T.object(T.string, matchElem));
+
 /** Registers the net family. */
 export function register(table: BuiltinTable): void {
   const cat = 'net';
@@ -224,13 +227,13 @@ export function register(table: BuiltinTable): void {
     table,
     { name: 'net.cidr_contains', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => cidrContains(args[0]!, args[1]!) },
     { name: 'net.cidr_intersects', category: cat, args: [T.string, T.string], result: T.boolean, impl: intersects },
-    { name: 'net.cidr_contains_matches', category: cat, args: [T.any, T.any], result: T.set(T.array(T.any)), impl: containsMatches },
+    { name: 'net.cidr_contains_matches', category: cat, args: [matchOperand, matchOperand], result: T.set(T.array(T.any)), impl: containsMatches },
     { name: 'net.cidr_expand', category: cat, args: [T.string], result: T.set(T.string), impl: expand },
     { name: 'net.cidr_merge', category: cat, args: [T.or(T.array(T.string), T.set(T.string))], result: T.set(T.string), impl: merge },
     {
       name: 'net.cidr_is_valid',
       category: cat,
-      args: [T.any],
+      args: [T.string],
       result: T.boolean,
       impl: (args) => {
         if (typeof args[0] !== 'string') return false;

@@ -151,7 +151,7 @@ export function register(table: BuiltinTable): void {
   const cat = 'regex';
   declare(
     table,
-    { name: 'regex.is_valid', category: cat, args: [T.any], result: T.boolean, impl: isValid },
+    { name: 'regex.is_valid', category: cat, args: [T.string], result: T.boolean, impl: isValid },
     { name: 'regex.match', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => compileRegex(str(args, 1)).match(str(args, 2)) },
     { name: 'regex.split', category: cat, args: [T.string, T.string], result: T.array(T.string), impl: (args) => regexSplit(compileRegex(str(args, 1)), str(args, 2), str(args, 1)) },
     {

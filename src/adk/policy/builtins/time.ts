@@ -292,7 +292,7 @@ export function register(table: BuiltinTable): void {
         return weekdayName(civil(t.ns, t.zone).weekday);
       },
     },
-    { name: 'time.add_date', category: cat, args: [instant, T.number, T.number, T.number], result: T.number, impl: addDate },
+    { name: 'time.add_date', category: cat, args: [T.number, T.number, T.number, T.number], result: T.number, impl: addDate },
     { name: 'time.diff', category: cat, args: [instant, instant], result: T.array(T.number), impl: diff },
   );
 }
