@@ -19,6 +19,11 @@ function randIntn(args: readonly Value[], ctx: BuiltinContext): Value {
   return r;
 }
 
+// OPA answers {} when no runtime is configured; here an empty environment stands for that.
+function runtimeInfo(_args: readonly Value[], ctx: BuiltinContext): Value {
+  return Object.keys(ctx.env).length === 0 ? fromJS({}) : fromJS({ env: { ...ctx.env } });
+}
+
 /** The host an http.send request targets, for the error message. */
 function requestHost(req: ObjectValue): string {
   const url = req.get('url');
@@ -42,7 +47,7 @@ function httpSend(args: readonly Value[], ctx: BuiltinContext): Value {
 export function register(table: BuiltinTable): void {
   declare(
     table,
-    { name: 'opa.runtime', category: 'opa', args: [], result: T.object(T.string, T.any), nondeterministic: true, impl: (_args, ctx) => fromJS({ env: { ...ctx.env } }) },
+    { name: 'opa.runtime', category: 'opa', args: [], result: T.object(T.string, T.any), nondeterministic: true, impl: runtimeInfo },
     { name: 'rand.intn', category: 'numbers', args: [T.string, T.number], result: T.number, nondeterministic: true, impl: randIntn },
     { name: 'trace', category: 'tracing', args: [T.string], result: T.boolean, impl: (args) => (str(args, 1), true) },
     { name: 'http.send', category: 'http', args: [T.object(T.string, T.any)], result: T.object(T.any, T.any), nondeterministic: true, impl: httpSend },

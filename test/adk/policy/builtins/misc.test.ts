@@ -78,5 +78,6 @@ test('rand.intn is stable within a query; opa.runtime shows env', () => {
   assert.equal(call('rand.intn', ['k', 100], ctx), r);
   assert.equal(call('rand.intn', ['k', 0], ctx), 0);
   assert.deepEqual(toJS(call('opa.runtime', [], ctx)!), { env: { HOME: '/x' } });
+  assert.deepEqual(toJS(call('opa.runtime', [], context())!), {});
   assert.match(err('http.send', { method: 'get', url: 'https://example.com' }), /network access is disabled/);
 });
