@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { SetValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, operandError, type BuiltinTable } from './builtin.ts';
-import { object, str } from './args.ts';
+import { object, str, succeeds } from './args.ts';
 import { goJSONValid, goMarshal, goQuoteRune, goUnmarshal } from './gojson.ts';
 import { STD, base64urlBytes, goBase64Decode } from './gobase64.ts';
 
@@ -207,15 +207,7 @@ export function register(table: BuiltinTable): void {
       category: 'encoding',
       args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          yamlDocuments(args[0]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => yamlDocuments(args[0] as string)),
     },
     s2s('base64.encode', (s) => base64Encode(s, false, true)),
     s2s('base64.decode', (s) => bytesToString(goBase64Decode(s, STD, true))),
@@ -224,15 +216,7 @@ export function register(table: BuiltinTable): void {
       category: 'encoding',
       args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          goBase64Decode(args[0], STD, true);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => goBase64Decode(args[0] as string, STD, true)),
     },
     s2s('base64url.encode', (s) => base64Encode(s, true, true)),
     s2s('base64url.encode_no_pad', (s) => base64Encode(s, true, false)),

@@ -3,7 +3,7 @@
 import { SetValue, ObjectValue, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinContext, type BuiltinTable } from './builtin.ts';
-import { str } from './args.ts';
+import { str, succeeds } from './args.ts';
 
 const V4_BASE = 0xffffn << 32n;
 const ALL = (1n << 128n) - 1n;
@@ -235,15 +235,7 @@ export function register(table: BuiltinTable): void {
       category: cat,
       args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          parseCIDR(args[0]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => parseCIDR(args[0] as string)),
     },
     { name: 'net.lookup_ip_addr', category: cat, args: [T.string], result: T.set(T.string), nondeterministic: true, impl: lookupIPAddr },
   );

@@ -4,7 +4,7 @@ import { RE2JS } from 're2js';
 import type { Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinTable } from './builtin.ts';
-import { integer, str } from './args.ts';
+import { integer, str, succeeds } from './args.ts';
 import { globsIntersect } from './glob-intersect.ts';
 
 type RE2 = ReturnType<RE2JS['re2']>;
@@ -27,13 +27,7 @@ export function compileRegex(pattern: string): RE2 {
 }
 
 function isValid(args: readonly Value[]): Value {
-  if (typeof args[0] !== 'string') return false;
-  try {
-    compileRegex(args[0]);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof args[0] === 'string' && succeeds(() => compileRegex(args[0] as string));
 }
 
 /** Go's Regexp.Split(s, -1). */

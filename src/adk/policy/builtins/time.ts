@@ -1,7 +1,7 @@
 // time.*: instants are int64 nanoseconds since the Unix epoch; zones are UTC, fixed offsets or
 // IANA names (resolved with Intl); layouts follow Go (see time-layout.ts).
 import { isNumber, num, type Value } from '../value.ts';
-import { T } from '../types.ts';
+import { T, type Type } from '../types.ts';
 import { builtinError, declare, operandTypeError, type BuiltinTable } from './builtin.ts';
 import { integer, str } from './args.ts';
 import { LAYOUTS, daysIn, formatCivil, goTimeQuote, parseLayout, weekdayName, type Civil } from './time-layout.ts';
@@ -241,6 +241,20 @@ function addDate(args: readonly Value[]): Value {
 
 const instant = T.or(T.number, T.array(T.any));
 
+/** A builtin reading the civil fields of one instant argument. */
+function civilBuiltin(name: string, result: Type, f: (c: Civil) => Value) {
+  return {
+    name,
+    category: 'time',
+    args: [instant],
+    result,
+    impl: (args: readonly Value[]) => {
+      const t = tzTime(args[0]!);
+      return f(civil(t.ns, t.zone));
+    },
+  };
+}
+
 /** Registers the time family. */
 export function register(table: BuiltinTable): void {
   const cat = 'time';
@@ -260,38 +274,9 @@ export function register(table: BuiltinTable): void {
         return formatCivil(civil(t.ns, t.zone), t.layout === '' ? LAYOUTS['RFC3339Nano']! : (LAYOUTS[t.layout] ?? t.layout));
       },
     },
-    {
-      name: 'time.date',
-      category: cat,
-      args: [instant],
-      result: T.array(T.number),
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        const c = civil(t.ns, t.zone);
-        return [c.year, c.month, c.day];
-      },
-    },
-    {
-      name: 'time.clock',
-      category: cat,
-      args: [instant],
-      result: T.array(T.number),
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        const c = civil(t.ns, t.zone);
-        return [c.hour, c.min, c.sec];
-      },
-    },
-    {
-      name: 'time.weekday',
-      category: cat,
-      args: [instant],
-      result: T.string,
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        return weekdayName(civil(t.ns, t.zone).weekday);
-      },
-    },
+    civilBuiltin('time.date', T.array(T.number), (c) => [c.year, c.month, c.day]),
+    civilBuiltin('time.clock', T.array(T.number), (c) => [c.hour, c.min, c.sec]),
+    civilBuiltin('time.weekday', T.string, (c) => weekdayName(c.weekday)),
     { name: 'time.add_date', category: cat, args: [T.number, T.number, T.number, T.number], result: T.number, impl: addDate },
     { name: 'time.diff', category: cat, args: [instant, instant], result: T.array(T.number), impl: diff },
   );
