@@ -32,6 +32,8 @@ test('regex.replace expands Go templates', () => {
   assert.equal(js('regex.replace', 'abc', '(?P<x>b)', '[${x}]$$'), 'a[b]$c');
   assert.equal(js('regex.replace', 'abc', 'b', '$1x'), 'ac');
   assert.equal(js('regex.replace', 'aaa', '^a', 'b'), 'baa');
+  assert.equal(js('regex.replace', '-wy-wxxy-', 'w(x*)y', '0'), '-0-0-');
+  assert.equal(js('regex.replace', 'foo', '(foo)', '$1$1'), 'foofoo');
 });
 
 test('regex.template_match', () => {
