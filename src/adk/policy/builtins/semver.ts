@@ -75,9 +75,9 @@ function compare(args: readonly Value[]): Value {
   const a = str(args, 1);
   const b = str(args, 2);
   const va = parseSemver(a);
-  if (!va) throw builtinError(`operand 1: string ${a} is not a valid SemVer`);
+  if (!va) throw builtinError(`operand 1: string ${JSON.stringify(a)} is not a valid SemVer`);
   const vb = parseSemver(b);
-  if (!vb) throw builtinError(`operand 2: string ${b} is not a valid SemVer`);
+  if (!vb) throw builtinError(`operand 2: string ${JSON.stringify(b)} is not a valid SemVer`);
   return compareSemver(va, vb);
 }
 
