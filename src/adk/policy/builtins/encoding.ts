@@ -1,7 +1,7 @@
 // Encodings: json.marshal*/unmarshal/is_valid, yaml.*, base64*, base64url*, hex.*, urlquery.*,
 // with Go's exact output and error texts.
 import YAML from 'yaml';
-import { SetValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, type Value } from '../value.ts';
+import { SetValue, formatValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, typeName, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, operandError, type BuiltinTable } from './builtin.ts';
 import { object, str, succeeds } from './args.ts';
@@ -17,10 +17,11 @@ function marshalWithOptions(args: readonly Value[]): Value {
   let prefix = '';
   let implicit = false;
   let explicit: boolean | undefined;
-  for (const [k, v] of sortedEntries(opts)) {
-    if (typeof k !== 'string') throw operandError(2, `failed to stringify key ${JSON.stringify(k)} at index 0: operand 0 must be string but got ${typeof k}`);
+  for (const [idx, [k, v]] of sortedEntries(opts).entries()) {
+    // OPA reports the option's index as the operand position of its inner check.
+    if (typeof k !== 'string') throw operandError(2, `failed to stringify key ${formatValue(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`);
     if (k === 'prefix' || k === 'indent') {
-      if (typeof v !== 'string') throw operandError(2, `key ${k} failed cast to string: operand 0 must be string but got ${typeof v}`);
+      if (typeof v !== 'string') throw operandError(2, `key ${k} failed cast to string: operand ${idx} must be string but got ${typeName(v)}`);
       if (k === 'prefix') prefix = v;
       else indent = v;
       implicit = true;
