@@ -37,7 +37,8 @@ function loadZone(name: string): Zone {
 /** Seconds east of UTC in zone z at the Unix second `sec`. */
 function offsetAt(z: Zone, sec: bigint): number {
   if (!('fmt' in z)) return 0;
-  const ms = Number(sec) * 1000;
+  // Beyond JavaScript's date range the zone's rules are those of the range's edge.
+  const ms = Math.max(-8.64e15, Math.min(8.64e15, Number(sec) * 1000));
   const parts = Object.fromEntries(z.fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   let y = Number(parts['year']);
   if (parts['era'] === 'BC' || parts['era'] === 'B') y = 1 - y;
