@@ -1,7 +1,7 @@
 // Argument checkers shared by every builtin family: each returns the typed value or throws
 // OPA's operand type error. Positions are 1-based, as in OPA's messages.
 import { ObjectValue, SetValue, isNumber, isInteger, type Value } from '../value.ts';
-import { BuiltinError, operandElementError, operandTypeError } from './builtin.ts';
+import { operandElementError, operandTypeError } from './builtin.ts';
 
 export function str(args: readonly Value[], pos: number): string {
   const v = args[pos - 1]!;
@@ -75,15 +75,4 @@ export function stringElements(args: readonly Value[], pos: number): string[] {
   if (items === undefined) throw operandTypeError(pos, v, 'array', 'set');
   for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, v, x, 'string');
   return items as string[];
-}
-
-/** True when f runs without raising a builtin error (the `*.is_valid` builtins). */
-export function succeeds(f: () => unknown): boolean {
-  try {
-    f();
-    return true;
-  } catch (e) {
-    if (e instanceof BuiltinError) return false;
-    throw e;
-  }
 }

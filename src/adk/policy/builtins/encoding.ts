@@ -4,7 +4,8 @@ import YAML from 'yaml';
 import { SetValue, formatValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, typeName, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, operandError, type BuiltinTable } from './builtin.ts';
-import { object, str, succeeds } from './args.ts';
+import { object, str } from './args.ts';
+import { succeeds } from './attempt.ts';
 import { goJSONValid, goMarshal, goQuoteRune, goUnmarshal } from './gojson.ts';
 import { STD, base64urlBytes, goBase64Decode } from './gobase64.ts';
 

@@ -3,7 +3,8 @@
 import { SetValue, ObjectValue, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinContext, type BuiltinTable } from './builtin.ts';
-import { str, succeeds } from './args.ts';
+import { str } from './args.ts';
+import { succeeds } from './attempt.ts';
 
 const V4_BASE = 0xffffn << 32n;
 const ALL = (1n << 128n) - 1n;

@@ -4,7 +4,8 @@ import { RE2JS } from 're2js';
 import type { Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinTable } from './builtin.ts';
-import { integer, str, succeeds } from './args.ts';
+import { integer, str } from './args.ts';
+import { succeeds } from './attempt.ts';
 import { globsIntersect } from './glob-intersect.ts';
 
 type RE2 = ReturnType<RE2JS['re2']>;
