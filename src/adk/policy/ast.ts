@@ -38,7 +38,7 @@ export interface CallTerm {
   readonly type: 'call';
   readonly op: readonly string[];
   readonly args: readonly Term[];
-  /** Set for infix operators (`+`, `==` …) so printing can restore them. */
+  /** Set for infix operators (`+`, `==` …, and `unary-` for `-x`) so printing can restore them. */
   readonly infix?: string;
   readonly loc: Loc;
 }
@@ -63,6 +63,7 @@ export type Expr =
       readonly with: readonly WithModifier[];
       readonly loc: Loc;
     }
+  | { readonly kind: 'block'; readonly body: Body; readonly negated: boolean; readonly with: readonly WithModifier[]; readonly loc: Loc }
   | {
       readonly kind: 'every';
       readonly key: Term | undefined;
@@ -96,8 +97,8 @@ export interface Rule {
   /** Else branches in order: each with its own value and body. */
   readonly else: readonly Rule[];
   readonly loc: Loc;
-  /** Text of the rule's METADATA block, if any (for rego.metadata.*). */
-  readonly annotations?: unknown;
+  /** The rule's METADATA annotations, normalised (for rego.metadata.*). */
+  readonly annotations?: Record<string, unknown>;
 }
 
 export interface Import {
@@ -108,6 +109,8 @@ export interface Import {
 
 export interface Module {
   readonly file: string;
+  /** The package's METADATA annotations, normalised. */
+  readonly annotations?: Record<string, unknown>;
   readonly package: readonly string[];
   readonly packageLoc: Loc;
   readonly imports: readonly Import[];

@@ -102,14 +102,7 @@ export class CompiledPolicy {
   }
 
   private context(opts: EvalOptions): Ctx {
-    const bctx: BuiltinContext = {
-      nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n,
-      env: opts.env ?? {},
-      cache: new Map(),
-      print: opts.print ?? (() => undefined),
-      networkAllowList: opts.networkAllowList ?? [],
-    };
-    const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx });
+    const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx: new QueryBuiltinContext(opts) });
     return {
       shared,
       input: opts.input === undefined ? undefined : toValue(opts.input),
@@ -119,6 +112,35 @@ export class CompiledPolicy {
       mocks: undefined,
       inMock: false,
     };
+  }
+}
+
+const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
+const NO_HOSTS: readonly string[] = Object.freeze([]);
+const discard = (): void => undefined;
+
+/** What builtins see of one query; the clock and the memo are made only when first used. */
+class QueryBuiltinContext implements BuiltinContext {
+  readonly env: Readonly<Record<string, string>>;
+  readonly print: (line: string) => void;
+  readonly networkAllowList: readonly string[];
+  private now: bigint | undefined;
+  private memo: Map<string, unknown> | undefined;
+
+  constructor(opts: EvalOptions) {
+    this.now = opts.nowNs;
+    this.env = opts.env ?? NO_ENV;
+    this.print = opts.print ?? discard;
+    this.networkAllowList = opts.networkAllowList ?? NO_HOSTS;
+  }
+
+  /** time.now_ns: read once per query, when a policy first asks. */
+  get nowNs(): bigint {
+    return (this.now ??= BigInt(Date.now()) * 1_000_000n);
+  }
+
+  get cache(): Map<string, unknown> {
+    return (this.memo ??= new Map());
   }
 }
 

@@ -27,9 +27,22 @@ export function parseError(message: string, loc: Loc): AutonomyError {
   return new AutonomyError('rego_parse_error', message, { location: loc });
 }
 
+/** A `#` comment: its text after the `#`, and where it starts. */
+export interface Comment {
+  readonly text: string;
+  readonly row: number;
+  readonly col: number;
+}
+
 /** Splits source text into tokens. */
 export function tokenize(src: string, file: string): Token[] {
+  return scan(src, file).tokens;
+}
+
+/** Tokens and comments (METADATA annotations live in comments). */
+export function scan(src: string, file: string): { tokens: Token[]; comments: Comment[] } {
   const tokens: Token[] = [];
+  const comments: Comment[] = [];
   let i = 0;
   let row = 1;
   let lineStart = 0;
@@ -53,7 +66,9 @@ export function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (c === 35 /* # */) {
+      const start = i;
       while (i < n && src.charCodeAt(i) !== 10) i++;
+      comments.push({ text: src.slice(start + 1, i).replace(/\r$/, ''), row, col: start - lineStart + 1 });
       space = true;
       continue;
     }
@@ -100,7 +115,7 @@ export function tokenize(src: string, file: string): Token[] {
     nl = false;
   }
   tokens.push({ kind: 'eof', text: '', loc: loc(i), space: true, end: i });
-  return tokens;
+  return { tokens, comments };
 }
 
 function isIdentStart(c: number): boolean {

@@ -2,7 +2,8 @@
 // (rego_parse_error) on every failure.
 import type { AutonomyError } from '../../common/errors.ts';
 import type { Body, CallTerm, Expr, Import, Loc, Module, RefTerm, Rule, RuleHead, Term, VarTerm, WithModifier } from './ast.ts';
-import { parseError, scanString, tokenize, type Token } from './lexer.ts';
+import { parseError, scan, scanString, tokenize, type Token } from './lexer.ts';
+import { annotationBlocks, normalise, type AnnotationBlock } from './annotations.ts';
 import { parseNumber } from './value.ts';
 
 const MAX_DEPTH = 500;
@@ -25,7 +26,9 @@ const INFIX: Record<string, string> = {
 
 /** Parses one module. */
 export function parseModule(src: string, file = 'module.rego'): Module {
-  return new Parser(tokenize(src, file), file).module();
+  const { tokens, comments } = scan(src, file);
+  const blocks = comments.some((c) => c.text.trim() === 'METADATA') ? annotationBlocks(comments, file) : [];
+  return new Parser(tokens, file, blocks).module();
 }
 
 /** Parses a query (a body, as `autonomy eval` takes it). */
@@ -48,14 +51,24 @@ export function parseTerm(src: string, file = 'term'): Term {
 class Parser {
   private pos = 0;
   private depth = 0;
+  /** `import rego.v2` enables negated blocks: `not { a; b }`. */
+  private regoV2 = false;
   /** Inside `[`/`{` before a possible comprehension bar, `|` ends the term instead of meaning union. */
   private barEnds = false;
   private readonly toks: Token[];
   private readonly file: string;
+  private readonly blocks: readonly AnnotationBlock[];
 
-  constructor(toks: Token[], file: string) {
+  constructor(toks: Token[], file: string, blocks: readonly AnnotationBlock[] = []) {
     this.toks = toks;
     this.file = file;
+    this.blocks = blocks;
+  }
+
+  /** The METADATA block that ends right before a statement starting on `row`, if any. */
+  private annotationsBefore(row: number, prevEnd: number, scope: 'package' | 'rule'): Record<string, unknown> | undefined {
+    const b = this.blocks.find((x) => x.endRow < row && x.row > prevEnd);
+    return b ? normalise(b.data, scope) : undefined;
   }
 
   // ---- token helpers -------------------------------------------------------------------------
@@ -90,7 +103,8 @@ class Parser {
   }
   private unexpected(context: string): AutonomyError {
     const t = this.tok;
-    const found = t.kind === 'eof' ? 'end of input' : t.kind === 'string' ? 'string' : `${t.text}`;
+    // OPA's token names: eof, ident, string, number, or the operator itself.
+    const found = t.kind === 'eof' ? 'eof' : t.kind === 'string' || t.kind === 'rawstring' || t.kind === 'template' ? 'string' : t.kind === 'number' ? 'number' : t.kind === 'ident' ? 'ident' : t.text;
     return parseError(`unexpected ${found} token: ${context}`, t.loc);
   }
   expectEnd(): void {
@@ -101,17 +115,25 @@ class Parser {
 
   module(): Module {
     if (!this.isKw('package')) throw parseError('package expected', this.tok.loc);
+    const pkgAnnotations = this.annotationsBefore(this.tok.loc.row, 0, 'package');
     const pkgTok = this.next();
     const pkg = this.packagePath();
     const imports: Import[] = [];
-    while (this.isKw('import')) imports.push(this.importDecl());
+    while (this.isKw('import')) {
+      const imp = this.importDecl();
+      if (refToPath(imp.path)?.join('.') === 'rego.v2') this.regoV2 = true;
+      imports.push(imp);
+    }
     const rules: Rule[] = [];
+    let prevEnd = pkgTok.loc.row;
     while (this.tok.kind !== 'eof') {
       if (this.isKw('package')) throw parseError('unexpected package keyword: only one package per module', this.tok.loc);
       if (this.isKw('import')) throw parseError('unexpected import keyword: imports must come before rules', this.tok.loc);
-      rules.push(...this.rule());
+      const annotations = this.blocks.length > 0 ? this.annotationsBefore(this.tok.loc.row, prevEnd, 'rule') : undefined;
+      for (const r of this.rule()) rules.push(annotations ? { ...r, annotations } : r);
+      prevEnd = this.toks[this.pos - 1]!.loc.row;
     }
-    return { file: this.file, package: pkg, packageLoc: pkgTok.loc, imports, rules };
+    return { file: this.file, ...(pkgAnnotations ? { annotations: pkgAnnotations } : {}), package: pkg, packageLoc: pkgTok.loc, imports, rules };
   }
 
   private packagePath(): string[] {
@@ -186,13 +208,16 @@ class Parser {
 
   private ruleHead(isDefault: boolean): RuleHead {
     const first = this.next();
-    if (first.kind !== 'ident') throw parseError(`unexpected ${first.text || 'end of input'} token: expected rule head`, first.loc);
+    if (first.kind !== 'ident') {
+      this.pos--;
+      throw this.unexpected('expected rule head');
+    }
     const ref: Term[] = [{ type: 'var', name: first.text, loc: first.loc }];
     for (;;) {
       if (this.isOp('.') && !this.tok.space) {
         this.next();
+        if (this.tok.kind !== 'ident') throw this.unexpected('expected ident');
         const name = this.next();
-        if (name.kind !== 'ident') throw parseError('expected name after .', name.loc);
         ref.push({ type: 'string', value: name.text, loc: name.loc });
       } else if (this.isOp('[') && !this.tok.space) {
         this.next();
@@ -270,6 +295,13 @@ class Parser {
     if (this.isKw('not')) {
       this.next();
       if (this.isKw('every')) return this.withMods(this.every(true));
+      if (this.regoV2 && this.isOp('{')) {
+        const open = this.next();
+        const body = this.scoped(false, () => this.query(['}']));
+        this.expect('}');
+        if (body.length === 0) throw parseError('found empty body', open.loc);
+        return this.withMods({ kind: 'block', body, negated: true, with: [], loc: t.loc });
+      }
       const e = this.expr();
       if (e.kind === 'some' || e.kind === 'somein') throw parseError('unexpected some keyword', t.loc);
       return this.withMods({ ...e, negated: true } as Expr);
@@ -462,7 +494,7 @@ class Parser {
         } else if (t.text === '-') {
           this.next();
           const operand = this.termPrimary();
-          term = { type: 'call', op: ['minus'], args: [{ type: 'number', value: 0, text: '0', loc: t.loc }, operand], infix: '-', loc: t.loc };
+          term = { type: 'call', op: ['minus'], args: [{ type: 'number', value: 0, text: '0', loc: t.loc }, operand], infix: 'unary-', loc: t.loc };
         } else if (t.text === '[') term = this.arrayTerm();
         else if (t.text === '{') term = this.braceTerm();
         else if (t.text === '(') {
@@ -526,8 +558,8 @@ class Parser {
     for (;;) {
       if (this.isOp('.') && !this.tok.space) {
         this.next();
+        if (this.tok.kind !== 'ident') throw this.unexpected('expected ident');
         const name = this.next();
-        if (name.kind !== 'ident') throw parseError(`unexpected ${name.text || 'end of input'} token: expected name after .`, name.loc);
         path.push({ type: 'string', value: name.text, loc: name.loc });
       } else if (this.isOp('[') && !this.tok.space) {
         this.next();

@@ -59,6 +59,9 @@ export function printExpr(e: Expr, indent = ''): string {
     case 'somein':
       s = `some ${e.key ? `${printTerm(e.key)}, ` : ''}${printTerm(e.value)} in ${printOperand(e.collection, 1)}`;
       break;
+    case 'block':
+      s = `{ ${printInline(e.body)} }`;
+      break;
     case 'every':
       s = `every ${e.key ? `${printTerm(e.key)}, ` : ''}${printTerm(e.value)} in ${printOperand(e.domain, 1)} ${printBlock(e.body, indent)}`;
       break;
@@ -97,8 +100,8 @@ export function printTerm(t: Term): string {
       return `{${printTerm(t.key)}: ${printTerm(t.value)} | ${printInline(t.body)}}`;
     case 'call': {
       if (t.infix) {
+        if (t.infix === 'unary-') return `-${printOperand(t.args[1]!, 6)}`;
         const prec = PRECEDENCE[t.infix]!;
-        if (t.infix === '-' && t.args[0]?.type === 'number' && t.args[0].text === '0' && t.args[0].loc === t.loc) return `-${printOperand(t.args[1]!, 6)}`;
         return `${printOperand(t.args[0]!, prec)} ${t.infix} ${printOperand(t.args[1]!, prec + 1)}`;
       }
       if (t.op.join('.') === 'internal.member_3') return `${printTerm(t.args[0]!)}, ${printOperand(t.args[1]!, 1)} in ${printOperand(t.args[2]!, 1)}`;
@@ -127,7 +130,7 @@ function printRefHead(t: Term): string {
 
 /** An operand of an infix operator, parenthesised when it binds more loosely. */
 function printOperand(t: Term, min: number): string {
-  if (t.type === 'call' && t.infix) {
+  if (t.type === 'call' && t.infix && t.infix !== 'unary-') {
     const p = PRECEDENCE[t.infix]!;
     if (p < min) return `(${printTerm(t)})`;
   }

@@ -163,6 +163,18 @@ export function parseNumber(text: string): number | bigint {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : num(BigInt(text));
   }
+  // Integral values written with a fraction or an exponent (1e30, 2.50e2) stay exact, as OPA
+  // keeps the text and does integer arithmetic on it.
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m) {
+    const frac = (m[3] ?? '').replace(/0+$/, '');
+    const scale = Number(m[4] ?? '0') - frac.length;
+    const digits = ((m[2] ?? '') + frac).replace(/^0+/, '');
+    if (digits !== '' && scale >= 0 && scale <= 1000) {
+      const v = BigInt(digits) * 10n ** BigInt(scale);
+      return num(m[1] === '-' ? -v : v);
+    }
+  }
   return num(Number(text));
 }
 

@@ -4,6 +4,7 @@ import { T } from '../types.ts';
 import { ObjectValue, SetValue, compare, isInteger, num, sortedValues, type Value } from '../value.ts';
 import * as BF from './bigfloat.ts';
 import { declare, operandElementError, operandTypeError, type BuiltinTable } from './builtin.ts';
+import { runeCount } from './args.ts';
 
 /** The elements of a set (in Rego order) or an array; otherwise OPA's "one of {set, array}" error. */
 function collection(v: Value): readonly Value[] {
@@ -13,14 +14,7 @@ function collection(v: Value): readonly Value[] {
 }
 
 function count(v: Value): number {
-  if (typeof v === 'string') {
-    let n = 0;
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c < 0xdc00 || c > 0xdfff) n++;
-    }
-    return n;
-  }
+  if (typeof v === 'string') return runeCount(v);
   if (Array.isArray(v)) return v.length;
   if (v instanceof ObjectValue || v instanceof SetValue) return v.size;
   throw operandTypeError(1, v, 'array', 'object', 'set', 'string');

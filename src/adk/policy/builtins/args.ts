@@ -57,6 +57,11 @@ export function arrayOrSet(args: readonly Value[], pos: number): readonly Value[
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** True when an integer fits Go's int (int64). */
+export function fitsInt64(v: bigint): boolean {
+  return v >= INT64_MIN && v <= INT64_MAX;
+}
+
 /**
  * OPA's IntOperand: an integer that fits Go's int; anything else (a fraction, or an integer beyond
  * int64) is "must be integer number but got floating-point number", as OPA reports both.
@@ -64,15 +69,23 @@ const INT64_MAX = 2n ** 63n - 1n;
 export function goInt(args: readonly Value[], pos: number): number {
   const v = integer(args, pos);
   if (typeof v === 'number') return v;
-  if (v < INT64_MIN || v > INT64_MAX) throw operandTypeError(pos, 'floating-point number', 'integer number');
+  if (!fitsInt64(v)) throw operandTypeError(pos, 'floating-point number', 'integer number');
   return Number(v);
 }
 
 /** OPA's StringSliceOperand: the strings of an array or a set. */
 export function stringElements(args: readonly Value[], pos: number): string[] {
-  const v = args[pos - 1]!;
-  const items = Array.isArray(v) ? (v as readonly Value[]) : v instanceof SetValue ? [...v.values()] : undefined;
-  if (items === undefined) throw operandTypeError(pos, v, 'array', 'set');
-  for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, v, x, 'string');
+  const items = arrayOrSet(args, pos);
+  for (const x of items) if (typeof x !== 'string') throw operandElementError(pos, args[pos - 1]!, x, 'string');
   return items as string[];
+}
+
+/** The number of runes (code points) in s, as Go's utf8.RuneCountInString counts them. */
+export function runeCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++;
+  }
+  return n;
 }

@@ -22,40 +22,33 @@ function big(x: number | bigint): bigint {
   return typeof x === 'bigint' ? x : BigInt(x);
 }
 
-function viaFloat(x: number | bigint, y: number | bigint, op: (a: BF.BigFloat, b: BF.BigFloat) => BF.BigFloat): number | bigint {
+function viaFloat(x: Num, y: Num, op: (a: BF.BigFloat, b: BF.BigFloat) => BF.BigFloat): Num {
   return BF.toNumber(op(BF.fromNumber(x), BF.fromNumber(y)));
 }
 
+type Num = number | bigint;
+
+/**
+ * A binary operation exact on integers: doubles while the result stays a safe integer (a result
+ * beyond 2^53 is never a safe double, so a safe one is exact), then bigints, else OPA's floats.
+ */
+function exactOp(onDouble: (x: number, y: number) => number, onBig: (x: bigint, y: bigint) => bigint, onFloat: (a: BF.BigFloat, b: BF.BigFloat) => BF.BigFloat) {
+  return (x: Num, y: Num): Num => {
+    if (safe(x) && safe(y)) {
+      const r = onDouble(x, y);
+      if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+    }
+    if (isInteger(x) && isInteger(y)) return num(onBig(big(x), big(y)));
+    return viaFloat(x, y, onFloat);
+  };
+}
+
 /** x + y, exact on integers. */
-export function plus(x: number | bigint, y: number | bigint): number | bigint {
-  if (safe(x) && safe(y)) {
-    const r = x + y;
-    if (Number.isSafeInteger(r)) return r;
-  }
-  if (isInteger(x) && isInteger(y)) return num(big(x) + big(y));
-  return viaFloat(x, y, BF.add);
-}
-
+export const plus = exactOp((x, y) => x + y, (x, y) => x + y, BF.add);
 /** x − y, exact on integers. */
-export function minus(x: number | bigint, y: number | bigint): number | bigint {
-  if (safe(x) && safe(y)) {
-    const r = x - y;
-    if (Number.isSafeInteger(r)) return r;
-  }
-  if (isInteger(x) && isInteger(y)) return num(big(x) - big(y));
-  return viaFloat(x, y, BF.sub);
-}
-
+export const minus = exactOp((x, y) => x - y, (x, y) => x - y, BF.sub);
 /** x × y, exact on integers. */
-export function times(x: number | bigint, y: number | bigint): number | bigint {
-  if (safe(x) && safe(y)) {
-    // A product beyond 2^53 rounds to a double that is not a safe integer, so a safe result is exact.
-    const r = x * y;
-    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
-  }
-  if (isInteger(x) && isInteger(y)) return num(big(x) * big(y));
-  return viaFloat(x, y, BF.mul);
-}
+export const times = exactOp((x, y) => x * y, (x, y) => x * y, BF.mul);
 
 function divide(x: number | bigint, y: number | bigint): number | bigint {
   if (small(x) && small(y)) {
@@ -71,7 +64,8 @@ function divide(x: number | bigint, y: number | bigint): number | bigint {
 function remainder(x: number | bigint, y: number | bigint): number | bigint {
   if (small(x) && small(y)) {
     if (y === 0) throw builtinError('modulo by zero');
-    return x % y;
+    const r = x % y;
+    return r === 0 ? 0 : r;
   }
   if (!isInteger(x) || !isInteger(y)) throw builtinError('modulo on floating-point number');
   const b = big(y);

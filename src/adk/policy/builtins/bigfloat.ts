@@ -25,11 +25,8 @@ export function bitLen(m: bigint): number {
 /** Rounds m × 2^e to prec bits, half to even; `sticky` marks a nonzero tail already cut from m. */
 function rounded(neg: boolean, m: bigint, e: number, prec: number, sticky = false): BigFloat {
   const n = bitLen(m);
-  if (n <= prec && !sticky) return { neg, m, e, prec };
-  if (n <= prec) {
-    // Only a sticky tail below the last kept bit: always less than half an ulp.
-    return { neg, m, e, prec };
-  }
+  // Callers leave at least two bits below the kept ones when there is a sticky tail, so a short m is exact.
+  if (n <= prec) return { neg, m, e, prec };
   const shift = n - prec;
   const s = BigInt(shift);
   let q = m >> s;
@@ -46,6 +43,18 @@ function rounded(neg: boolean, m: bigint, e: number, prec: number, sticky = fals
 
 const TEN = 10n;
 
+const pow5Cache: bigint[] = [1n];
+const pow10Cache: bigint[] = [1n];
+
+function pow(cache: bigint[], base: bigint, k: number): bigint {
+  if (k > 2000) return base ** BigInt(k);
+  for (let i = cache.length; i <= k; i++) cache.push(cache[i - 1]! * base);
+  return cache[k]!;
+}
+
+const pow5 = (k: number): bigint => pow(pow5Cache, 5n, k);
+const pow10 = (k: number): bigint => pow(pow10Cache, TEN, k);
+
 /** Parses decimal number text (as in JSON or Rego: sign, digits, fraction, exponent). */
 export function parseDecimal(text: string, prec = DEFAULT_PREC): BigFloat {
   const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
@@ -55,18 +64,28 @@ export function parseDecimal(text: string, prec = DEFAULT_PREC): BigFloat {
   const digits = BigInt((match[2] ?? '') + frac || '0');
   const exp10 = Number(match[4] ?? '0') - frac.length;
   if (digits === 0n) return { neg, m: 0n, e: 0, prec };
-  if (exp10 >= 0) return rounded(neg, digits * TEN ** BigInt(exp10), 0, prec);
-  const den = TEN ** BigInt(-exp10);
+  if (exp10 >= 0) return rounded(neg, digits * pow10(exp10), 0, prec);
+  const den = pow10(-exp10);
   const k = Math.max(0, prec + 2 + bitLen(den) - bitLen(digits));
   const num = digits << BigInt(k);
   return rounded(neg, num / den, -k, prec, num % den !== 0n);
 }
 
+// Policies reuse a handful of fractional constants; parsing their text is the costly part.
+const parsed = new Map<number, BigFloat>();
+
 /** A Rego number as OPA holds it: integers exactly, fractions from their shortest decimal text. */
 export function fromNumber(x: number | bigint, prec = DEFAULT_PREC): BigFloat {
   if (typeof x === 'bigint') return rounded(x < 0n, x < 0n ? -x : x, 0, prec);
   if (Number.isInteger(x)) return rounded(x < 0 || Object.is(x, -0), BigInt(Math.abs(x)), 0, prec);
-  return parseDecimal(String(x), prec);
+  if (prec !== DEFAULT_PREC) return parseDecimal(String(x), prec);
+  let f = parsed.get(x);
+  if (f === undefined) {
+    f = parseDecimal(String(x), prec);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(x, f);
+  }
+  return f;
 }
 
 /** An exact integer as a float of at least prec bits (Go's SetInt on a zero Float). */
@@ -143,17 +162,15 @@ export interface Decimal {
 }
 
 export function exactDecimal(m: bigint, e: number): Decimal {
-  let s: string;
-  let dp: number;
-  if (e >= 0) {
-    s = (m << BigInt(e)).toString();
-    dp = s.length;
-  } else {
-    s = (m * 5n ** BigInt(-e)).toString();
-    dp = s.length + e;
-  }
-  const t = s.replace(/0+$/, '');
-  return { digits: t, dp: t === '' ? 0 : dp };
+  return e >= 0 ? scaledDecimal(m << BigInt(e), 0) : scaledDecimal(m * pow5(-e), e);
+}
+
+/** The decimal n × 10^e (n ≥ 0), trailing zeros trimmed. */
+function scaledDecimal(n: bigint, e: number): Decimal {
+  const s = n.toString();
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 48) end--;
+  return end === 0 ? { digits: '', dp: 0 } : { digits: s.slice(0, end), dp: s.length + e };
 }
 
 function digitAt(d: Decimal, i: number): number {
@@ -185,9 +202,11 @@ export function shortestDecimal(x: BigFloat): Decimal {
   const s = bitLen(x.m) - (x.prec + 1);
   const mant = s < 0 ? x.m << BigInt(-s) : x.m >> BigInt(s);
   const exp = x.e + s;
-  let d = exactDecimal(mant, exp);
-  const lower = exactDecimal(mant - 1n, exp);
-  const upper = exactDecimal(mant + 1n, exp);
+  // mant×2^exp and its neighbours one unit either side, as exact decimals.
+  const [n, unit, e10] = exp >= 0 ? [mant << BigInt(exp), 1n << BigInt(exp), 0] : [mant * pow5(-exp), pow5(-exp), exp];
+  const d = scaledDecimal(n, e10);
+  const lower = scaledDecimal(n - unit, e10);
+  const upper = scaledDecimal(n + unit, e10);
   const inclusive = (mant & 2n) === 0n;
   // Like Go's math/big, digits are compared by index without aligning decimal points.
   for (let i = 0; i < d.digits.length; i++) {
@@ -198,10 +217,7 @@ export function shortestDecimal(x: BigFloat): Decimal {
     const okUp = c !== u && (inclusive || c + 1 < u || i + 1 < upper.digits.length);
     if (okDown && okUp) return roundNearest(d, i + 1);
     if (okDown) return roundDown(d, i + 1);
-    if (okUp) {
-      d = roundUp(d, i + 1);
-      return d;
-    }
+    if (okUp) return roundUp(d, i + 1);
   }
   return d;
 }

@@ -34,6 +34,11 @@ export interface BuiltinDecl {
   readonly category: string;
   /** True when the result may differ between calls with equal arguments (time, rand, http). */
   readonly nondeterministic?: boolean;
+  /**
+   * Deprecated in OPA (any, all, set_diff, cast_*): a v1 module calling it is a compile error,
+   * rego_type_error "deprecated built-in function calls in expression: NAME".
+   */
+  readonly deprecated?: boolean;
   /** Implementation for builtins with one result. */
   readonly impl: BuiltinFn;
   /** For builtins that yield several results (walk): each result in turn; impl is then unused. */

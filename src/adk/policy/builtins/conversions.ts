@@ -1,37 +1,23 @@
 // to_number: null → 0, booleans → 0/1, numbers as they are, strings parsed the way Go's
 // strconv.ParseFloat accepts them (OPA then keeps the text, so integers stay exact).
 import { T } from '../types.ts';
-import { num, type Value } from '../value.ts';
+import { num, parseNumber, type Value } from '../value.ts';
 import { builtinError, declare, operandTypeError, type BuiltinTable } from './builtin.ts';
 import { goQuote } from './gofmt.ts';
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const HEX = /^([+-]?)0[xX](_?[0-9a-fA-F](?:_?[0-9a-fA-F])*\.?(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?|\.[0-9a-fA-F]+)[pP]([+-]?\d+)$/;
 
-/** A decimal literal as a Rego number: integral values exactly (as OPA keeps the text), others as doubles. */
-export function decimalToNumber(text: string): number | bigint {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text)!;
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  const intPart = m[2] ?? '';
-  const exp = Number(m[4] ?? '0');
-  const digits = (intPart + frac).replace(/^0+/, '');
-  if (digits === '') return m[1] === '-' ? -0 : 0;
-  const scale = exp - frac.length;
-  if (scale >= 0 && scale < 400) {
-    const v = BigInt(digits) * 10n ** BigInt(scale);
-    return num(m[1] === '-' ? -v : v);
-  }
-  return num(Number(text));
-}
-
+/** A hexadecimal float (0x1.8p3); beyond float64's range it is Go's "value out of range". */
 function hexToNumber(text: string): number | bigint | undefined {
   const m = HEX.exec(text);
   if (!m) return undefined;
   const [whole, frac = ''] = m[2]!.replace(/_/g, '').split('.') as [string, string?];
   const mant = BigInt(`0x${whole || '0'}${frac}`);
   const exp = Number(m[3]) - 4 * frac.length;
-  const mag = exp >= 0 ? num(mant << BigInt(exp)) : Number(mant) * 2 ** exp;
-  if (typeof mag === 'number' && !Number.isFinite(mag)) return undefined;
+  const approx = Number(mant) * 2 ** exp;
+  if (!Number.isFinite(approx)) throw builtinError(`strconv.ParseFloat: parsing ${goQuote(text)}: value out of range`);
+  const mag = exp >= 0 ? num(mant << BigInt(exp)) : approx;
   return m[1] === '-' ? (typeof mag === 'bigint' ? num(-mag) : -mag) : mag;
 }
 
@@ -39,9 +25,9 @@ function parseNumberText(s: string): number | bigint {
   const bare = s.replace(/^[+-]+/, '').toLowerCase();
   if (bare === 'inf' || bare === 'infinity' || bare === 'nan') throw operandTypeError(1, s, 'valid number string');
   if (DECIMAL.test(s)) {
-    const v = decimalToNumber(s);
-    if (typeof v === 'number' && !Number.isFinite(v)) throw builtinError(`strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`);
-    return v;
+    // ParseFloat rejects what overflows a float64, though OPA then keeps the exact text.
+    if (!Number.isFinite(Number(s))) throw builtinError(`strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`);
+    return parseNumber(s);
   }
   const hex = hexToNumber(s);
   if (hex !== undefined) return hex;

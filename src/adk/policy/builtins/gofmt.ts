@@ -2,10 +2,11 @@
 // string. Verbs, flags, widths, precisions, argument indexes and Go's in-band error notes
 // (%!d(string=x), %!v(MISSING), %!(EXTRA …), %!(NOVERB), …) all follow the fmt package.
 import { exactDecimal, roundNearest, type Decimal } from './bigfloat.ts';
+import { runeCount } from './args.ts';
 
 /** A Go value as OPA's sprintf builds it from a Rego value. */
 export type GoArg =
-  | { readonly kind: 'int'; readonly v: bigint }
+  | { readonly kind: 'int'; readonly v: number | bigint }
   | { readonly kind: 'bigint'; readonly v: bigint }
   | { readonly kind: 'float'; readonly v: number }
   | { readonly kind: 'string'; readonly v: string };
@@ -30,13 +31,9 @@ function freshFlags(): Flags {
   return { plus: false, minus: false, sharp: false, space: false, zero: false, plusV: false, sharpV: false, wid: 0, widPresent: false, prec: 0, precPresent: false };
 }
 
-function runeCount(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff) n++;
-  }
-  return n;
+function clearFlags(f: Flags): void {
+  f.plus = f.minus = f.sharp = f.space = f.zero = f.plusV = f.sharpV = f.widPresent = f.precPresent = false;
+  f.wid = f.prec = 0;
 }
 
 /** One Sprintf call's output buffer and current flags. */
@@ -128,15 +125,15 @@ class Printer {
     }
   }
 
-  fmtInteger(v: bigint, base: number, verb: string, upper: boolean): void {
+  fmtInteger(v: number | bigint, base: number, verb: string, upper: boolean): void {
     const f = this.f;
-    const negative = v < 0n;
-    let digits = (negative ? -v : v).toString(base);
+    const negative = v < 0;
+    let digits = typeof v === 'number' ? Math.abs(v).toString(base) : (negative ? -v : v).toString(base);
     if (upper) digits = digits.toUpperCase();
     let prec = 0;
     if (f.precPresent) {
       prec = f.prec;
-      if (prec === 0 && v === 0n) {
+      if (prec === 0 && (v === 0 || v === 0n)) {
         const zero = f.zero;
         f.zero = false;
         this.padding(f.wid);
@@ -160,8 +157,8 @@ class Printer {
     this.padSpaces(digits);
   }
 
-  fmtUnicode(v: bigint): void {
-    const u = v < 0n ? v + 2n ** 64n : v;
+  fmtUnicode(v: number | bigint): void {
+    const u = v < 0 ? BigInt(v) + 2n ** 64n : BigInt(v);
     let hex = u.toString(16).toUpperCase();
     const prec = this.f.precPresent && this.f.prec > 4 ? this.f.prec : 4;
     if (hex.length < prec) hex = '0'.repeat(prec - hex.length) + hex;
@@ -299,8 +296,8 @@ class Printer {
   }
 }
 
-function toRune(v: bigint): number {
-  return v < 0n || v > 0x10ffffn || (v >= 0xd800n && v <= 0xdfffn) ? 0xfffd : Number(v);
+function toRune(v: number | bigint): number {
+  return v < 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) ? 0xfffd : Number(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +351,10 @@ export function formatFloat(v: number, verb: string, prec: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
   const neg = v < 0 || Object.is(v, -0) ? '-' : '';
+  if ((verb === 'f' || verb === 'F') && prec >= 0 && prec <= 20 && Math.abs(v) < 1e21 && !isTie(v, prec)) {
+    // toFixed rounds the exact binary value too; it differs from Go only on exact ties.
+    return neg + Math.abs(v).toFixed(prec);
+  }
   if (verb === 'b' || verb === 'x' || verb === 'X') return neg + binaryFloat(Math.abs(v), verb, prec);
   const shortest = prec < 0;
   let d: Decimal;
@@ -383,6 +384,12 @@ export function formatFloat(v: number, verb: string, prec: number): string {
       return neg + fmtF(d, Math.max((p > d.dp ? d.digits.length : p) - d.dp, 0));
     }
   }
+}
+
+/** True when v lies exactly halfway between two decimals with prec fraction digits (or might). */
+function isTie(v: number, prec: number): boolean {
+  const t = Math.abs(v) * 2 * 10 ** prec;
+  return t >= 2 ** 53 || (Number.isInteger(t) && t % 2 === 1);
 }
 
 /** %b (mantissa p exponent) and %x/%X (hexadecimal mantissa) of a non-negative double. */
@@ -533,6 +540,7 @@ function parseNum(format: string, start: number): [number, boolean, number] {
 
 /** fmt.Sprintf(format, args…). */
 export function goSprintf(format: string, args: readonly GoArg[]): string {
+  if (args.length === 0 && !format.includes('%')) return format;
   const p = new Printer();
   let argNum = 0;
   let reordered = false;
@@ -566,7 +574,7 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
     if (argNum < args.length) {
       const a = args[argNum]!;
       if (a.kind === 'int') {
-        ok = a.v >= -1000000n && a.v <= 1000000n;
+        ok = a.v >= -1000000 && a.v <= 1000000;
         num = ok ? Number(a.v) : 0;
       }
       argNum++;
@@ -582,8 +590,8 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
     if (i > lasti) p.out += format.slice(lasti, i);
     if (i >= end) break;
     i++;
-    p.f = freshFlags();
     const f = p.f;
+    clearFlags(f);
     flags: for (; i < end; i++) {
       switch (format[i]) {
         case '#':
@@ -648,7 +656,8 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
       p.out += '%!(NOVERB)';
       break;
     }
-    const verb = String.fromCodePoint(format.codePointAt(i)!);
+    const c = format.charCodeAt(i);
+    const verb = c < 0xd800 || c > 0xdbff ? format[i]! : String.fromCodePoint(format.codePointAt(i)!);
     i += verb.length;
     if (verb === '%') {
       p.out += '%';
@@ -668,7 +677,7 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
     }
   }
   if (!reordered && argNum < args.length) {
-    p.f = freshFlags();
+    clearFlags(p.f);
     p.out += '%!(EXTRA ';
     args.slice(argNum).forEach((a, k) => {
       if (k > 0) p.out += ', ';

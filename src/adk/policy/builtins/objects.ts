@@ -1,8 +1,8 @@
 // Object builtins (object.get/keys/remove/filter/union/union_n/subset) and the JSON-path ones
 // (json.filter, json.remove), following OPA's object.go, subset.go and json.go.
-import { T } from '../types.ts';
+import { T, type Type } from '../types.ts';
 import { ObjectValue, SetValue, equal, keyOf, makeSet, typeName, type Value } from '../value.ts';
-import { BuiltinError, declare, operandElementError, operandError, operandTypeError, type BuiltinTable } from './builtin.ts';
+import { BuiltinError, declare, operandElementError, operandError, operandTypeError, type BuiltinDecl, type BuiltinTable } from './builtin.ts';
 import { array, object } from './args.ts';
 
 /** The value at path inside v, or undefined (OPA's Value.Find). */
@@ -221,8 +221,14 @@ function removeValue(v: Value, tree: Value | undefined): Value | undefined {
   return v;
 }
 
+/** A builtin on an object (operand 1) and one more operand, checked in OPA's order. */
+function onObject(name: string, other: Type, f: (obj: ObjectValue, arg: Value) => Value | undefined): BuiltinDecl {
+  return { name, args: [O, other], result: T.any, category: 'object', impl: (args) => f(object(args, 1), args[1]!) };
+}
+
+const O = T.object(T.any, T.any);
+
 export function register(table: BuiltinTable): void {
-  const O = T.object(T.any, T.any);
   const keysArg = T.or(T.array(T.any), T.set(T.any), O);
   const pathsArg = T.or(T.array(T.or(T.string, T.array(T.any))), T.set(T.or(T.string, T.array(T.any))));
   const anyColl = T.or(O, T.set(T.any), T.array(T.any));
@@ -241,36 +247,9 @@ export function register(table: BuiltinTable): void {
       },
     },
     { name: 'object.keys', args: [O], result: T.set(T.any), category: 'object', impl: (args) => makeSet(object(args, 1).keyValues()) },
-    {
-      name: 'object.remove',
-      args: [O, keysArg],
-      result: T.any,
-      category: 'object',
-      impl: (args) => {
-        const obj = object(args, 1);
-        return filterKeys(obj, keySet(args[1]!), false);
-      },
-    },
-    {
-      name: 'object.filter',
-      args: [O, keysArg],
-      result: T.any,
-      category: 'object',
-      impl: (args) => {
-        const obj = object(args, 1);
-        return filterKeys(obj, keySet(args[1]!), true);
-      },
-    },
-    {
-      name: 'object.union',
-      args: [O, O],
-      result: T.any,
-      category: 'object',
-      impl: (args) => {
-        const a = object(args, 1);
-        return union(a, object(args, 2));
-      },
-    },
+    onObject('object.remove', keysArg, (obj, keys) => filterKeys(obj, keySet(keys), false)),
+    onObject('object.filter', keysArg, (obj, keys) => filterKeys(obj, keySet(keys), true)),
+    onObject('object.union', O, (a, b) => union(a, object([a, b], 2))),
     {
       name: 'object.union_n',
       args: [T.array(O)],
@@ -279,25 +258,7 @@ export function register(table: BuiltinTable): void {
       impl: (args) => unionN(array(args, 1), args[0]!),
     },
     { name: 'object.subset', args: [anyColl, anyColl], result: T.any, category: 'object', impl: (args) => subset(args[0]!, args[1]!) },
-    {
-      name: 'json.filter',
-      args: [O, pathsArg],
-      result: T.any,
-      category: 'object',
-      impl: (args) => {
-        const obj = object(args, 1);
-        return filterValue(obj, pathTree(jsonPaths(args[1]!)));
-      },
-    },
-    {
-      name: 'json.remove',
-      args: [O, pathsArg],
-      result: T.any,
-      category: 'object',
-      impl: (args) => {
-        const obj = object(args, 1);
-        return removeValue(obj, pathTree(jsonPaths(args[1]!)));
-      },
-    },
+    onObject('json.filter', pathsArg, (obj, paths) => filterValue(obj, pathTree(jsonPaths(paths)))),
+    onObject('json.remove', pathsArg, (obj, paths) => removeValue(obj, pathTree(jsonPaths(paths)))),
   );
 }

@@ -4,11 +4,12 @@ import type { BuiltinTable } from './builtin.ts';
 import { coreFamilies } from './core.ts';
 import { extendedFamilies } from './extended.ts';
 import { register as registerInternal } from './internal.ts';
+import { register as registerRego } from './rego.ts';
 
 /** A table with every builtin this engine knows. */
 export function createBuiltinTable(): BuiltinTable {
   const table: BuiltinTable = new Map();
-  for (const register of [registerInternal, ...coreFamilies, ...extendedFamilies]) register(table);
+  for (const register of [registerInternal, registerRego, ...coreFamilies, ...extendedFamilies]) register(table);
   return table;
 }
 

@@ -4,18 +4,15 @@
 import { T } from '../types.ts';
 import { formatValue, type Value } from '../value.ts';
 import { declare, operandTypeError, type BuiltinTable } from './builtin.ts';
-import { str } from './args.ts';
+import { fitsInt64, str } from './args.ts';
 import { goSprintf, type GoArg } from './gofmt.ts';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 function toGo(v: Value): GoArg {
   switch (typeof v) {
     case 'number':
-      return Number.isInteger(v) ? { kind: 'int', v: BigInt(v) } : { kind: 'float', v };
+      return Number.isInteger(v) ? { kind: 'int', v } : { kind: 'float', v };
     case 'bigint':
-      return v >= INT64_MIN && v <= INT64_MAX ? { kind: 'int', v } : { kind: 'bigint', v };
+      return fitsInt64(v) ? { kind: 'int', v } : { kind: 'bigint', v };
     case 'string':
       return { kind: 'string', v };
     default:

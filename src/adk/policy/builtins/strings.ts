@@ -4,21 +4,12 @@
 import { T, type Type } from '../types.ts';
 import { SetValue, compare, sortedValues, type ObjectValue, type Value } from '../value.ts';
 import { builtinError, declare, operandElementError, operandError, operandTypeError, type BuiltinDecl, type BuiltinTable } from './builtin.ts';
-import { goInt, number, object, str, stringElements } from './args.ts';
+import { goInt, number, object, runeCount, str, stringElements } from './args.ts';
 import * as BF from './bigfloat.ts';
 
 function isASCII(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
-}
-
-function codePointCount(s: string, end = s.length): number {
-  let n = 0;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) n++;
-  }
-  return n;
 }
 
 /** Go's unicode.ToLower/ToUpper per rune: JS's full mappings that expand a rune are not applied. */
@@ -60,7 +51,7 @@ function indexesOf(haystack: string, needle: string, firstOnly: boolean): number
   for (;;) {
     const i = haystack.indexOf(needle, from);
     if (i < 0) return out;
-    cps += codePointCount(haystack.slice(counted, i));
+    cps += runeCount(haystack.slice(counted, i));
     counted = i;
     out.push(cps);
     if (firstOnly) return out;
@@ -190,7 +181,7 @@ function anyMatch(args: readonly Value[], test: (s: string, affix: string) => bo
 }
 
 function countOf(s: string, sub: string): number {
-  if (sub === '') return codePointCount(s) + 1;
+  if (sub === '') return runeCount(s) + 1;
   return s.split(sub).length - 1;
 }
 

@@ -48,6 +48,7 @@ export type Lit =
       readonly with: readonly WithIR[];
       readonly loc: Loc;
     }
+  | { readonly k: 'block'; readonly body: readonly Lit[]; readonly own: ReadonlySet<number>; readonly neg: boolean; readonly with: readonly WithIR[]; readonly loc: Loc }
   | { readonly k: 'nop'; readonly neg: false; readonly with: readonly WithIR[]; readonly loc: Loc };
 
 /** Every local slot a term mentions outside nested bodies (comprehensions count their free slots). */
@@ -115,8 +116,9 @@ export function litSlots(l: Lit, out: Set<number> = new Set()): Set<number> {
       slotsOf(l.value, out);
       slotsOf(l.coll, out);
       break;
-    case 'every': {
-      slotsOf(l.domain, out);
+    case 'every':
+    case 'block': {
+      if (l.k === 'every') slotsOf(l.domain, out);
       const inner = new Set<number>();
       for (const b of l.body) litSlots(b, inner);
       for (const s of inner) if (!l.own.has(s)) out.add(s);

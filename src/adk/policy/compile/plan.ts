@@ -5,8 +5,8 @@ import { BuiltinError } from '../builtins/builtin.ts';
 import { equal, formatValue, keyOf, makeSet, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type K, type Mock, type OverrideNode, type VK } from '../eval/ctx.ts';
 import { extent, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
-import type { CTerm, GetFn, LitFn, Program } from '../eval/program.ts';
-import { callFunction } from '../eval/rules.ts';
+import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
+import { callFunction, evalRuleSet } from '../eval/rules.ts';
 import { slotsOf, type CallTarget, type IR, type Lit, type WithIR } from './ir.ts';
 import { pathKey } from './resolve.ts';
 import { hasOutputArg, isOpenPattern, orderBody } from './safety.ts';
@@ -33,7 +33,7 @@ export class Planner {
     const fns: LitFn[] = [];
     for (const l of ordered) {
       fns.push(this.lit(l, b, external));
-      if (!l.neg && l.k !== 'every') litOutputs(l, b);
+      if (!l.neg && l.k !== 'every' && l.k !== 'block') litOutputs(l, b);
     }
     return { fn: seq(fns), bound: b };
   }
@@ -60,6 +60,8 @@ export class Planner {
         return this.someIn(l, bound);
       case 'every':
         return this.every(l, bound, external);
+      case 'block':
+        return this.body(l.body, bound, new Set([...external, ...bound]), l.loc).fn;
     }
   }
 
@@ -333,11 +335,13 @@ export class Planner {
     const single = elems.every((e) => 'get' in e);
     if (t.head.k === 'data') {
       const root = this.program.root;
-      const each = (c: Ctx, f: Frame, vk: VK): boolean => walkData(c, f, root, elems, vk);
+      const slow = (c: Ctx, f: Frame, vk: VK): boolean => walkData(c, f, root, elems, vk);
+      const fast = staticDataRef(root, t.path, elems);
+      const each = fast ? (c: Ctx, f: Frame, vk: VK): boolean => (c.overrides === undefined ? fast(c, f, vk) : slow(c, f, vk)) : slow;
       if (!single) return { each };
       return fromGet((c, f) => {
         let out: Value | undefined;
-        walkData(c, f, root, elems, (v) => {
+        each(c, f, (v) => {
           out = v;
           return true;
         });
@@ -569,7 +573,69 @@ export class Planner {
   }
 }
 
-// ---- helpers ---------------------------------------------------------------------------------
+// ---- helpers ----
+
+/**
+ * Resolves a data ref's constant prefix against the rule tree once, at compile time: to a rule
+ * set (evaluate it, walk the rest of the value), to base data below the rule tree, or to a
+ * package (its extent). Undefined when the general walk is needed. Overrides from `with` always
+ * take the general walk.
+ */
+function staticDataRef(root: DataNode, path: readonly IR[], elems: readonly PathElem[]): ((c: Ctx, f: Frame, vk: VK) => boolean) | undefined {
+  let node = root;
+  const consts: Value[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (node.ruleSet) {
+      if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+      const rs = node.ruleSet;
+      return (c, f, vk) => {
+        const v = evalRuleSet(c, rs);
+        return v === undefined ? false : walkValue(c, f, v, elems, i, vk);
+      };
+    }
+    if (p.k !== 'const') return undefined;
+    const child = node.children.get(keyOf(p.v));
+    if (!child) {
+      // Below here is base data only: every further constant key is a base-document lookup.
+      const prefix = [...consts];
+      let j = i;
+      for (; j < path.length && path[j]!.k === 'const'; j++) prefix.push((path[j] as { v: Value }).v);
+      const rest = j;
+      return (c, f, vk) => {
+        const base = basePath(c.data, prefix);
+        return base === undefined ? false : walkValue(c, f, base, elems, rest, vk);
+      };
+    }
+    consts.push(p.v);
+    node = child;
+  }
+  if (node.ruleSet) {
+    if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+    const rs = node.ruleSet;
+    return (c, _f, vk) => {
+      const v = evalRuleSet(c, rs);
+      return v === undefined ? false : vk(v);
+    };
+  }
+  const at = node;
+  const prefix = [...consts];
+  return (c, _f, vk) => {
+    const v = extent(c, at, basePath(c.data, prefix), undefined);
+    return v === undefined ? false : vk(v);
+  };
+}
+
+/** The base document at a constant path (integer keys also find string keys, as in OPA's storage). */
+function basePath(data: Value, path: readonly Value[]): Value | undefined {
+  let v: Value | undefined = data;
+  for (const k of path) {
+    if (v === undefined) return undefined;
+    const next: Value | undefined = lookup(v, k);
+    v = next === undefined && typeof k === 'number' && v instanceof ObjectValue ? v.get(String(k)) : next;
+  }
+  return v;
+}
 
 /** Chains literal functions: each solution of one runs the next. */
 export function seq(fns: readonly LitFn[]): LitFn {

@@ -4,7 +4,7 @@ import { AutonomyError, type Location } from '../../../common/errors.ts';
 import type { Body, Module, Rule, Term } from '../ast.ts';
 import type { BuiltinTable } from '../builtins/builtin.ts';
 import type { CompiledRule, CTerm, DataNode, LitFn, Program, RuleKind, RuleSet } from '../eval/program.ts';
-import { keyOf, type Value } from '../value.ts';
+import { fromJS, keyOf, type Value } from '../value.ts';
 import { slotsOf, type IR, type Lit } from './ir.ts';
 import { Planner, seq } from './plan.ts';
 import { needs } from './safety.ts';
@@ -44,15 +44,18 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
     }
   });
 
+  const metadata = metadataIndex(modules);
+
   // Pass 2: compile rule bodies (they may reference any rule or function).
   const deps = new Map<RuleSet, Set<RuleSet>>();
   for (const { env, rule, head, rs } of placed) {
+    const meta = metadata.forRule(env.pkg, head.path, rule);
     const onIR = (lits: readonly Lit[], terms: readonly IR[]): void => {
       const d = deps.get(rs) ?? new Set<RuleSet>();
       for (const x of dependencies(root, ruleSets, lits, terms)) d.add(x);
       deps.set(rs, d);
     };
-    const compiled = compileRule(program, env, rule, head, rule.head.value, onIR);
+    const compiled = compileRule(program, env, rule, head, rule.head.value, onIR, meta);
     if (rule.default) {
       if (rs.default) throw compileError('rego_type_error', `multiple default rules data.${rs.path.join('.')} found`, rule.loc);
       rs.default = compiled;
@@ -62,6 +65,52 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
   }
   checkRecursion(deps);
   return program;
+}
+
+/**
+ * What rego.metadata.chain() and rego.metadata.rule() answer inside each rule: the rule's own
+ * annotations, then document-, package- and subpackages-scoped ones, nearest first.
+ */
+function metadataIndex(modules: readonly Module[]): { forRule(pkg: readonly string[], path: readonly Value[], rule: Rule): { chain: Value; rule: Value } } {
+  const packages = new Map<string, Record<string, unknown>>();
+  const subpackages = new Map<string, Record<string, unknown>>();
+  const documents = new Map<string, Record<string, unknown>>();
+  for (const m of modules) {
+    const a = m.annotations;
+    if (a) (a['scope'] === 'subpackages' ? subpackages : packages).set(pathKey(m.package), a);
+    for (const r of m.rules) {
+      if (r.annotations?.['scope'] === 'document') {
+        const key = pathKey([...m.package, ...groundNames(r)]);
+        if (!documents.has(key)) documents.set(key, r.annotations);
+      }
+    }
+  }
+  const entry = (path: readonly unknown[], annotations?: Record<string, unknown>): Value => fromJS(annotations ? { annotations, path } : { path });
+  return {
+    forRule(pkg, path, rule) {
+      const rulePath = path.map((p) => (typeof p === 'string' ? p : String(p)));
+      const own = rule.annotations && rule.annotations['scope'] !== 'document' ? rule.annotations : undefined;
+      const chain: Value[] = [entry(rulePath, own)];
+      const doc = documents.get(pathKey(rulePath));
+      if (doc) chain.push(entry(rulePath, doc));
+      const pkgA = packages.get(pathKey(pkg));
+      if (pkgA) chain.push(entry(pkg, pkgA));
+      for (let n = pkg.length; n > 0; n--) {
+        const sub = subpackages.get(pathKey(pkg.slice(0, n)));
+        if (sub) chain.push(entry(pkg.slice(0, n), sub));
+      }
+      return { chain, rule: fromJS(own ?? {}) };
+    },
+  };
+}
+
+function groundNames(r: Rule): string[] {
+  const out = [(r.head.ref[0] as { name: string }).name];
+  for (const t of r.head.ref.slice(1)) {
+    if (t.type !== 'string') break;
+    out.push(t.value);
+  }
+  return out;
 }
 
 /** Variables, constants and composites of them: matched against an argument on entry. */
@@ -158,8 +207,9 @@ function compileRule(
   head: HeadInfo,
   valueTerm: Term | undefined,
   onIR: (lits: readonly Lit[], terms: readonly IR[]) => void,
+  metadata: { chain: Value; rule: Value },
 ): CompiledRule {
-  const r = new Resolver(env);
+  const r = new Resolver(env, { metadata });
   const scope = r.root;
   const h = rule.head;
   for (const a of h.args ?? []) r.declareArgument(scope, a);
@@ -222,7 +272,7 @@ function compileRule(
     : undefined;
 
   const term = (t: IR): CTerm => planner.term(t, bound);
-  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR));
+  const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR, metadata));
   return {
     nslots: r.nslots,
     body: rule.body.length === 0 ? seq([]) : body,

@@ -68,6 +68,9 @@ export function dependencies(root: DataNode, ruleSets: ReadonlyMap<string, RuleS
         visitTerm(l.domain);
         l.body.forEach(visitLit);
         break;
+      case 'block':
+        l.body.forEach(visitLit);
+        break;
     }
     for (const w of l.with) visitTerm(w.value);
   };

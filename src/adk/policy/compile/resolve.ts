@@ -55,10 +55,14 @@ export class Resolver {
   /** OPA rewrites a bare `a == b` in rules (not in queries) to `a = b`. */
   private readonly rewriteEquals: boolean;
 
-  constructor(env: ModuleEnv, opts: { rewriteEquals?: boolean } = {}) {
+  /** rego.metadata.chain() and rego.metadata.rule() of the rule being resolved. */
+  private readonly metadata: { chain: Value; rule: Value } | undefined;
+
+  constructor(env: ModuleEnv, opts: { rewriteEquals?: boolean; metadata?: { chain: Value; rule: Value } } = {}) {
     this.env = env;
     this.root = new Scope();
     this.rewriteEquals = opts.rewriteEquals ?? true;
+    this.metadata = opts.metadata;
   }
 
   private newSlot(scope: Scope, name: string): number {
@@ -197,6 +201,11 @@ export class Resolver {
           with: withs,
           loc: e.loc,
         };
+      case 'block': {
+        const inner = new Scope(scope);
+        const body = this.body(e.body, inner);
+        return { k: 'block', body, own: inner.own, neg: e.negated, with: withs, loc: e.loc };
+      }
       case 'every': {
         const inner = new Scope(scope);
         const key = e.key ? this.declare(inner, e.key as VarTerm) : undefined;
@@ -302,6 +311,11 @@ export class Resolver {
       return { kind: 'function', name, path: info.path, arity: info.arity };
     }
     const decl = this.env.index.builtins.get(name);
+    if (decl?.deprecated) throw compileError('rego_type_error', `deprecated built-in function calls in expression: ${name}`, loc);
+    if (decl && this.metadata && (name === 'rego.metadata.chain' || name === 'rego.metadata.rule')) {
+      const v = name === 'rego.metadata.chain' ? this.metadata.chain : this.metadata.rule;
+      return { kind: 'builtin', name, decl: { ...decl, impl: () => v } };
+    }
     if (decl) return { kind: 'builtin', name, decl };
     void nargs;
     throw compileError('rego_type_error', `undefined function ${name}`, loc);

@@ -130,8 +130,9 @@ function ready(l: Lit, bound: ReadonlySet<number>, localOnly: ReadonlySet<number
       return canUnify(l.a, l.b, bound);
     case 'somein':
       return subset(needs(l.coll), bound) && (!l.key || subset(patternNeeds(l.key), bound)) && subset(patternNeeds(l.value), bound);
+    case 'block':
     case 'every': {
-      if (!subset(needs(l.domain), bound)) return false;
+      if (l.k === 'every' && !subset(needs(l.domain), bound)) return false;
       for (const s of litSlots(l)) if (!bound.has(s) && !localOnly.has(s) && !l.own.has(s)) return false;
       return true;
     }

@@ -89,3 +89,23 @@ test('integer fast paths hand over to exact arithmetic at 2^53', () => {
   expect('mul', [94906267, 94906267], 9007199515875289n);
   expect('mul', [-3, 0], 0);
 });
+
+test('OPA bignum and window-edge arithmetic', () => {
+  expect('plus', [2147483647, 1], 2147483648);
+  expect('mul', [2147483647, 2147483647], 4611686014132420609n);
+  expect('mul', [-2147483648, -2147483648], 4611686018427387904n);
+  expect('plus', [9223372036854775807n, 1], 9223372036854775808n);
+  expect('mul', [18446744073709551617n, 2], 36893488147419103234n);
+  expect('abs', [-9223372036854775808n], 9223372036854775808n);
+  expect('rem', [10, 2n ** 64n], 10);
+  expect('rem', [5, 3n * 2n ** 64n], 5);
+  expect('rem', [100, -(2n ** 64n)], 100);
+  expect('rem', [2n ** 64n + 1n, 2n ** 64n], 1);
+  expect('rem', [-17, 5], -2);
+  expect('rem', [17, -5], 2);
+  expect('div', [1, 4], 0.25);
+  expect('div', [-6, 3], -2);
+  expect('numbers.range_step', [0, 10, 99999999999999999999n], v([0]));
+  expect('numbers.range_step', [2, 5, 2], v([2, 4]));
+  expect('numbers.range_step', [0, -10, 2], v([0, -2, -4, -6, -8, -10]));
+});

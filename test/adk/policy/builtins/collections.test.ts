@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import { expect, expectError, set, v } from './helpers.ts';
+import assert from 'node:assert/strict';
+import { expect, expectError, set, table, v } from './helpers.ts';
 
 test('count counts runes of strings and members of collections', () => {
   expect('count', [v([1, 2, 3, 4])], 4);
@@ -109,4 +110,38 @@ test('the in operator: internal.member_2 and internal.member_3', () => {
   expect('internal.member_3', [1, 1, set(1)], true);
   expect('internal.member_3', [1, 2, set(1)], false);
   expect('internal.member_3', [0, 'a', 'abc'], false);
+});
+
+test('OPA bignum aggregates: exact beyond int64', () => {
+  expect('sum', [v([18446744073709551617n, 1])], 18446744073709551618n);
+  expect('sum', [set(18446744073709551617n, 1)], 18446744073709551618n);
+  expect('product', [v([18446744073709551617n, 2])], 36893488147419103234n);
+  expect('sum', [v([9223372036854775807n, 1])], 9223372036854775808n);
+  expect('sum', [set(9223372036854775807n, 1, 2)], 9223372036854775810n);
+  expect('sum', [v([-9223372036854775808n, -1])], -9223372036854775809n);
+  expect('sum', [v([1.5, 2.5])], 4);
+});
+
+test('to_number: exponent forms of integers stay exact; hex floats beyond float64 are out of range', () => {
+  expect('to_number', ['1e30'], 10n ** 30n);
+  expect('to_number', ['2.50e2'], 250);
+  expect('to_number', ['0x1.8p1'], 3);
+  expectError('to_number', ['0x1p5000'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x1p5000": value out of range');
+  expectError('to_number', ['0x10'], 'eval_builtin_error', 'strconv.ParseFloat: parsing "0x10": invalid syntax');
+});
+
+test("OPA's deprecated builtins are declared as deprecated, with OPA's behaviour", () => {
+  for (const name of ['any', 'all', 'set_diff', 'cast_array', 'cast_set', 'cast_string', 'cast_boolean', 'cast_null', 'cast_object']) {
+    assert.equal(table.get(name)?.deprecated, true, name);
+  }
+  assert.equal(table.get('count')?.deprecated, undefined);
+  expect('any', [set()], false);
+  expect('any', [v([false, true])], true);
+  expect('all', [v([])], true);
+  expect('all', [set(true, 1)], false);
+  expect('set_diff', [set(1, 2), set(2)], set(1));
+  expect('cast_set', [v([1, 1, 2])], set(1, 2));
+  expect('cast_array', [set(2, 1)], v([1, 2]));
+  expectError('cast_string', [1], 'eval_type_error', 'operand 1 must be string but got number');
+  expectError('any', [1], 'eval_type_error', 'operand 1 must be one of {array, set} but got number');
 });
