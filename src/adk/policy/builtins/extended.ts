@@ -6,6 +6,7 @@ import { register as crypto } from './crypto.ts';
 import { register as encoding } from './encoding.ts';
 import { register as glob } from './glob.ts';
 import { register as graph } from './graph.ts';
+import { register as graphql } from './graphql.ts';
 import { register as jsonschema } from './jsonschema.ts';
 import { register as jsonpatch } from './jsonpatch.ts';
 import { register as net } from './net.ts';
@@ -19,4 +20,4 @@ import { register as tokens } from './tokens.ts';
 import { register as units } from './units.ts';
 import { register as uuid } from './uuid.ts';
 
-export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, jsonpatch, jsonschema, net, providers, regex, runtime, semver, template, time, tokens, units, uuid];
+export const extendedFamilies: ReadonlyArray<(table: BuiltinTable) => void> = [bits, crypto, encoding, glob, graph, graphql, jsonpatch, jsonschema, net, providers, regex, runtime, semver, template, time, tokens, units, uuid];

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { err, js } from './ext-helpers.ts';
+
+test('graphql.parse_query builds gqlparser ASTs', () => {
+  assert.deepEqual(js('graphql.parse_query', '{ field(complex: { a: { b: [ $var ] } }) }'), {
+    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'field', Arguments: [{ Name: 'complex', Value: { Children: [{ Name: 'a', Value: { Children: [{ Name: 'b', Value: { Children: [{ Name: '', Value: { Kind: 0, Raw: 'var' } }], Kind: 8, Raw: '' } }], Kind: 9, Raw: '' } }], Kind: 9, Raw: '' } }], Name: 'field' }] }],
+  });
+  assert.deepEqual(js('graphql.parse_query', 'query ($withDirective: String @first @second, $withoutDirective: String) { f }'), {
+    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'f', Name: 'f' }], VariableDefinitions: [{ Directives: [{ Location: '', Name: 'first' }, { Location: '', Name: 'second' }], Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'withDirective' }, { Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'withoutDirective' }] }],
+  });
+  assert.deepEqual(js('graphql.parse_query', 'query on {\n ... a\n ... on on { field }\n}\nfragment a on Type {\n on(on: $on) @on(on: on)\n}'), {
+    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'on', Arguments: [{ Name: 'on', Value: { Kind: 0, Raw: 'on' } }], Directives: [{ Arguments: [{ Name: 'on', Value: { Kind: 7, Raw: 'on' } }], Location: '', Name: 'on' }], Name: 'on' }], TypeCondition: 'Type' }],
+    Operations: [{ Name: 'on', Operation: 'query', SelectionSet: [{ Name: 'a' }, { SelectionSet: [{ Alias: 'field', Name: 'field' }], TypeCondition: 'on' }] }],
+  });
+  assert.deepEqual(js('graphql.parse_query', 'fragment a($v: Boolean = false) on t { f(v: $v) }'), {
+    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'v', Value: { Kind: 0, Raw: 'v' } }], Name: 'f' }], TypeCondition: 't', VariableDefinition: [{ DefaultValue: { Kind: 5, Raw: 'false' }, Type: { NamedType: 'Boolean', NonNull: false }, Used: false, Variable: 'v' }] }],
+  });
+  assert.deepEqual(js('graphql.parse_query', '{ f(long: """long""", short: "short") }'), {
+    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'long', Value: { Kind: 4, Raw: 'long' } }, { Name: 'short', Value: { Kind: 3, Raw: 'short' } }], Name: 'f' }] }],
+  });
+  const types = js('graphql.parse_query', 'query ($arr: [Arr], $notnull: [Arr!]!) { f }') as { Operations: { VariableDefinitions: unknown[] }[] };
+  assert.deepEqual(types.Operations[0]!.VariableDefinitions, [
+    { Type: { Elem: { NamedType: 'Arr', NonNull: false }, NamedType: '', NonNull: false }, Used: false, Variable: 'arr' },
+    { Type: { Elem: { NamedType: 'Arr', NonNull: true }, NamedType: '', NonNull: true }, Used: false, Variable: 'notnull' },
+  ]);
+});
+
+test('graphql.parse_query errors', () => {
+  const cases: [string, string][] = [
+    ['{', 'Expected Name, found <EOF> in GraphQL string at location 1:2'],
+    ['\n          { ...MissingOn }\n          fragment MissingOn Type\n        ', 'Expected "on", found Name "Type" in GraphQL string at location 3:30'],
+    ['{ field: {} }', 'Expected Name, found { in GraphQL string at location 1:10'],
+    ['notanoperation Foo { field }', 'Unexpected Name "notanoperation" in GraphQL string at location 1:1'],
+    ['...', 'Unexpected ... in GraphQL string at location 1:1'],
+    ['query Foo($x: Complex = { a: { b: [ $var ] } }) { field }', 'Unexpected $ in GraphQL string at location 1:37'],
+    ['fragment on on on { on }', 'Unexpected Name "on" in GraphQL string at location 1:10'],
+    ['{ ...on }', 'Expected Name, found } in GraphQL string at location 1:9'],
+    ['{__typename{...}}', 'Expected {, found } in GraphQL string at location 1:16'],
+    ['{...{__typename{...{}}}}', 'expected at least one definition, found } in GraphQL string at location 1:21'],
+  ];
+  for (const [q, msg] of cases) assert.equal(err('graphql.parse_query', q), `eval_builtin_error: graphql.parse_query: ${msg}`, q);
+});
+
+test('graphql.parse_schema builds gqlparser ASTs and errors', () => {
+  assert.deepEqual(js('graphql.parse_schema', '"""\nDescription\n"""\ntype Hello { world(flag: Boolean = true): String }'), {
+    Definitions: [{ BuiltIn: false, Description: 'Description', Fields: [{ Arguments: [{ DefaultValue: { ExpectedTypeHasDefault: false, Kind: 5, Raw: 'true' }, Description: '', Name: 'flag', Type: { NamedType: 'Boolean', NonNull: false } }], Description: '', Name: 'world', Type: { NamedType: 'String', NonNull: false } }], Kind: 'OBJECT', Name: 'Hello' }],
+  });
+  assert.deepEqual(js('graphql.parse_schema', 'extend type Hello implements Greeting\nextend type Hello implements SecondGreeting'), {
+    Extensions: [{ BuiltIn: false, Description: '', Interfaces: ['Greeting'], Kind: 'OBJECT', Name: 'Hello' }, { BuiltIn: false, Description: '', Interfaces: ['SecondGreeting'], Kind: 'OBJECT', Name: 'Hello' }],
+  });
+  assert.deepEqual(js('graphql.parse_schema', 'union Hello = | Wo | Rld'), { Definitions: [{ BuiltIn: false, Description: '', Kind: 'UNION', Name: 'Hello', Types: ['Wo', 'Rld'] }] });
+  assert.deepEqual(js('graphql.parse_schema', 'directive @foo repeatable on FIELD'), { Directives: [{ Description: '', IsRepeatable: true, Locations: ['FIELD'], Name: 'foo' }] });
+  assert.deepEqual(js('graphql.parse_schema', 'schema {\n query: Query\n}'), { Schema: [{ Description: '', OperationTypes: [{ Operation: 'query', Type: 'Query' }] }] });
+  assert.deepEqual(js('graphql.parse_schema', 'extend schema @directive'), { SchemaExtension: [{ Description: '', Directives: [{ Location: '', Name: 'directive' }] }] });
+  const cases: [string, string][] = [
+    ['type Hello {}', 'expected at least one definition, found } in GraphQL string at location 1:13'],
+    ['extend type Hello', 'Unexpected <EOF> in GraphQL string at location 1:18'],
+    ['\n   "Description"\n   extend type Hello {\n     world: String\n   }', 'Unexpected String "Description" in GraphQL string at location 2:4'],
+    ['extend schema', 'Unexpected <EOF> in GraphQL string at location 1:14'],
+    ['union Hello = || Wo | Rld', 'Expected Name, found | in GraphQL string at location 1:16'],
+    ['union Hello = | Wo | Rld |', 'Expected Name, found <EOF> in GraphQL string at location 1:27'],
+    ['input Hello {\n  world(foo: Int): String\n}', 'Expected :, found ( in GraphQL string at location 2:8'],
+    ['directive @foo on FIELD | INCORRECT_LOCATION', 'Unexpected Name "INCORRECT_LOCATION" in GraphQL string at location 1:27'],
+    ['type o{d(g:[', 'Expected Name, found <EOF> in GraphQL string at location 1:13'],
+    ['"""\r', 'Unexpected <Invalid> in GraphQL string at location 2:1'],
+  ];
+  for (const [q, msg] of cases) assert.equal(err('graphql.parse_schema', q), `eval_builtin_error: graphql.parse_schema: ${msg}`, q);
+});
