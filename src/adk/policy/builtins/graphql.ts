@@ -4,6 +4,7 @@ import { fromJS, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinTable } from './builtin.ts';
 import { str } from './args.ts';
+import { schemaIsValid } from './graphql-schema.ts';
 
 type Kind = 'Invalid' | 'EOF' | 'Punct' | 'Name' | 'Int' | 'Float' | 'String' | 'BlockString';
 interface Token {
@@ -546,21 +547,27 @@ function prune(x: unknown): unknown {
   return x;
 }
 
-function parseDoc(src: string, schema: boolean): Value {
+/** A parsed document as plain JSON (pruned as OPA returns it); throws OPA's error text. */
+export function parseDocJSON(src: string, schema: boolean): Record<string, unknown> {
   const p = new Parser(src, schema);
   try {
-    return fromJS(prune(schema ? p.schemaDocument() : p.queryDocument()));
+    return prune(schema ? p.schemaDocument() : p.queryDocument()) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof GraphQLError) throw builtinError(`${e.message} in GraphQL string at location ${e.line}:${e.col}`);
     throw e;
   }
 }
 
-/** Registers graphql.parse_query and graphql.parse_schema. */
+function parseDoc(src: string, schema: boolean): Value {
+  return fromJS(parseDocJSON(src, schema));
+}
+
+/** Registers graphql.parse_query, graphql.parse_schema and graphql.schema_is_valid. */
 export function register(table: BuiltinTable): void {
   const ast = T.object(T.any, T.any);
   declare(
     table,
+    { name: 'graphql.schema_is_valid', category: 'graphql', args: [T.or(T.string, ast)], result: T.boolean, impl: (args) => schemaIsValid(args[0]!) },
     { name: 'graphql.parse_query', category: 'graphql', args: [T.string], result: ast, impl: (args) => parseDoc(str(args, 1), false) },
     { name: 'graphql.parse_schema', category: 'graphql', args: [T.string], result: ast, impl: (args) => parseDoc(str(args, 1), true) },
   );

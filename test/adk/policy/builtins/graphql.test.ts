@@ -67,3 +67,37 @@ test('graphql.parse_schema builds gqlparser ASTs and errors', () => {
   ];
   for (const [q, msg] of cases) assert.equal(err('graphql.parse_schema', q), `eval_builtin_error: graphql.parse_schema: ${msg}`, q);
 });
+
+test('graphql.schema_is_valid follows gqlparser schema validation', () => {
+  const valid = [
+    'extend type User { id: ID! }\nextend type Product { upc: String! }\nunion _Entity = Product | User\nextend type Query { entity: _Entity }',
+    'extend type Query { myAction(myEnum: Locale!): SomeResult! }\ntype SomeResult { id: String }\nenum Locale { EN LT DE }',
+    'type DeprecatedType { deprecatedField: String @deprecated\n newField(deprecatedArg: Int): Boolean }\nenum DeprecatedEnum { ALPHA @deprecated }',
+    'type Hello { world(flag: Boolean = true): String }',
+    'type Query { x: Int }\ndirective @directive(a: String = "b") on SCHEMA\nextend schema @directive',
+    'enum Hello { WO, RLD }',
+    'scalar Hello',
+    'input Hello { world: String }',
+    'directive @foo repeatable on FIELD',
+  ];
+  for (const s of valid) assert.equal(js('graphql.schema_is_valid', s), true, s);
+  const invalid = [
+    'type Hello {}',
+    'extend type Hello implements Greeting',
+    'extend type Hello',
+    '"Description"\nextend type Hello { world: String }',
+    'extend scalar Foo @deprecated\nextend type Foo @deprecated',
+    'schema { query: Query }',
+    'extend schema { mutation: Mutation }',
+    'type Hello implements World { field: String }',
+    'interface IA { id: ID! }\ninterface IIA implements IA { id: ID! }\ntype A implements IIA { id: ID! }',
+    'union Hello = World',
+    'input Hello { world(foo: Int): String }',
+    'directive @foo on FIELD | INCORRECT_LOCATION',
+    'type Mutation { createPupil(pupil: PupilInput!): Pupil }\ntype Query { pupil(firstname: String): Pupil }\ntype Pupil { friends: [Pupil!]! }\ninput PupilInput { friends: [Pupil] }\nschema { query: Query mutation: Mutation }',
+  ];
+  for (const s of invalid) assert.equal(js('graphql.schema_is_valid', s), false, s);
+  const ast = js('graphql.parse_schema', 'type Employee { id: String! salary: Int! }\nschema { query: Query }\ntype Query { employeeByID(id: String): Employee }');
+  assert.equal(js('graphql.schema_is_valid', ast), true);
+  assert.equal(js('graphql.schema_is_valid', 1), false);
+});
