@@ -177,11 +177,8 @@ const DIRECTIVE_LOCATIONS = new Set([
 class Parser {
   private pos = 0;
   private readonly toks: Token[];
-  /** Schema documents carry ExpectedTypeHasDefault on values; query documents do not. */
-  private readonly schema: boolean;
-  constructor(src: string, schema: boolean) {
+  constructor(src: string) {
     this.toks = lex(src);
-    this.schema = schema;
   }
 
   peek(): Token {
@@ -238,7 +235,8 @@ class Parser {
 
   value(isConst: boolean): Json {
     const t = this.peek();
-    const v = (kind: number, raw: string): Json => (this.schema ? { ExpectedTypeHasDefault: false, Kind: kind, Raw: raw } : { Kind: kind, Raw: raw });
+    // gqlparser's Value always serialises ExpectedTypeHasDefault (false until validation sets it).
+    const v = (kind: number, raw: string): Json => ({ ExpectedTypeHasDefault: false, Kind: kind, Raw: raw });
     if (t.kind === 'Punct') {
       if (t.value === '[') return { ...v(8, ''), Children: this.many('[', ']', () => ({ Name: '', Value: this.value(isConst) })) };
       if (t.value === '{') {
@@ -549,7 +547,7 @@ function prune(x: unknown): unknown {
 
 /** A parsed document as plain JSON (pruned as OPA returns it); throws OPA's error text. */
 export function parseDocJSON(src: string, schema: boolean): Record<string, unknown> {
-  const p = new Parser(src, schema);
+  const p = new Parser(src);
   try {
     return prune(schema ? p.schemaDocument() : p.queryDocument()) as Record<string, unknown>;
   } catch (e) {

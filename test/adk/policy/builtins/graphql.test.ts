@@ -4,20 +4,20 @@ import { err, js } from './ext-helpers.ts';
 
 test('graphql.parse_query builds gqlparser ASTs', () => {
   assert.deepEqual(js('graphql.parse_query', '{ field(complex: { a: { b: [ $var ] } }) }'), {
-    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'field', Arguments: [{ Name: 'complex', Value: { Children: [{ Name: 'a', Value: { Children: [{ Name: 'b', Value: { Children: [{ Name: '', Value: { Kind: 0, Raw: 'var' } }], Kind: 8, Raw: '' } }], Kind: 9, Raw: '' } }], Kind: 9, Raw: '' } }], Name: 'field' }] }],
+    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'field', Arguments: [{ Name: 'complex', Value: { Children: [{ Name: 'a', Value: { Children: [{ Name: 'b', Value: { Children: [{ Name: '', Value: { ExpectedTypeHasDefault: false, Kind: 0, Raw: 'var' } }], ExpectedTypeHasDefault: false, Kind: 8, Raw: '' } }], ExpectedTypeHasDefault: false, Kind: 9, Raw: '' } }], ExpectedTypeHasDefault: false, Kind: 9, Raw: '' } }], Name: 'field' }] }],
   });
   assert.deepEqual(js('graphql.parse_query', 'query ($withDirective: String @first @second, $withoutDirective: String) { f }'), {
     Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'f', Name: 'f' }], VariableDefinitions: [{ Directives: [{ Location: '', Name: 'first' }, { Location: '', Name: 'second' }], Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'withDirective' }, { Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'withoutDirective' }] }],
   });
   assert.deepEqual(js('graphql.parse_query', 'query on {\n ... a\n ... on on { field }\n}\nfragment a on Type {\n on(on: $on) @on(on: on)\n}'), {
-    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'on', Arguments: [{ Name: 'on', Value: { Kind: 0, Raw: 'on' } }], Directives: [{ Arguments: [{ Name: 'on', Value: { Kind: 7, Raw: 'on' } }], Location: '', Name: 'on' }], Name: 'on' }], TypeCondition: 'Type' }],
+    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'on', Arguments: [{ Name: 'on', Value: { ExpectedTypeHasDefault: false, Kind: 0, Raw: 'on' } }], Directives: [{ Arguments: [{ Name: 'on', Value: { ExpectedTypeHasDefault: false, Kind: 7, Raw: 'on' } }], Location: '', Name: 'on' }], Name: 'on' }], TypeCondition: 'Type' }],
     Operations: [{ Name: 'on', Operation: 'query', SelectionSet: [{ Name: 'a' }, { SelectionSet: [{ Alias: 'field', Name: 'field' }], TypeCondition: 'on' }] }],
   });
   assert.deepEqual(js('graphql.parse_query', 'fragment a($v: Boolean = false) on t { f(v: $v) }'), {
-    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'v', Value: { Kind: 0, Raw: 'v' } }], Name: 'f' }], TypeCondition: 't', VariableDefinition: [{ DefaultValue: { Kind: 5, Raw: 'false' }, Type: { NamedType: 'Boolean', NonNull: false }, Used: false, Variable: 'v' }] }],
+    Fragments: [{ Name: 'a', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'v', Value: { ExpectedTypeHasDefault: false, Kind: 0, Raw: 'v' } }], Name: 'f' }], TypeCondition: 't', VariableDefinition: [{ DefaultValue: { ExpectedTypeHasDefault: false, Kind: 5, Raw: 'false' }, Type: { NamedType: 'Boolean', NonNull: false }, Used: false, Variable: 'v' }] }],
   });
   assert.deepEqual(js('graphql.parse_query', '{ f(long: """long""", short: "short") }'), {
-    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'long', Value: { Kind: 4, Raw: 'long' } }, { Name: 'short', Value: { Kind: 3, Raw: 'short' } }], Name: 'f' }] }],
+    Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'f', Arguments: [{ Name: 'long', Value: { ExpectedTypeHasDefault: false, Kind: 4, Raw: 'long' } }, { Name: 'short', Value: { ExpectedTypeHasDefault: false, Kind: 3, Raw: 'short' } }], Name: 'f' }] }],
   });
   const types = js('graphql.parse_query', 'query ($arr: [Arr], $notnull: [Arr!]!) { f }') as { Operations: { VariableDefinitions: unknown[] }[] };
   assert.deepEqual(types.Operations[0]!.VariableDefinitions, [
