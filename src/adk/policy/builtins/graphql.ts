@@ -38,7 +38,7 @@ function lex(src: string): Token[] {
     line++;
     lineStart = i;
   };
-  const push = (kind: Kind, value: string, start: number, startLine: number, startCol: number) => out.push({ kind, value, line: startLine, col: startCol });
+  const push = (kind: Kind, value: string, startLine: number, startCol: number) => out.push({ kind, value, line: startLine, col: startCol });
   const invalid = () => out.push({ kind: 'Invalid', value: '', line, col: col(i) });
   while (i < src.length) {
     const c = src[i]!;
@@ -59,13 +59,13 @@ function lex(src: string): Token[] {
     const sc = col(i);
     if ('!$&()=:@[]{}|'.includes(c)) {
       i++;
-      push('Punct', c, start, sl, sc);
+      push('Punct', c, sl, sc);
       continue;
     }
     if (c === '.') {
       if (src.startsWith('...', i)) {
         i += 3;
-        push('Punct', '...', start, sl, sc);
+        push('Punct', '...', sl, sc);
         continue;
       }
       invalid();
@@ -73,7 +73,7 @@ function lex(src: string): Token[] {
     }
     if (/[_A-Za-z]/.test(c)) {
       while (i < src.length && /[_0-9A-Za-z]/.test(src[i]!)) i++;
-      push('Name', src.slice(start, i), start, sl, sc);
+      push('Name', src.slice(start, i), sl, sc);
       continue;
     }
     if (c === '-' || /[0-9]/.test(c)) {
@@ -83,7 +83,7 @@ function lex(src: string): Token[] {
         return out;
       }
       i += m[0].length;
-      push(m[2] || m[3] ? 'Float' : 'Int', m[0], start, sl, sc);
+      push(m[2] || m[3] ? 'Float' : 'Int', m[0], sl, sc);
       continue;
     }
     if (src.startsWith('"""', i)) {
@@ -110,7 +110,7 @@ function lex(src: string): Token[] {
         }
         raw += src[i++];
       }
-      push('BlockString', blockStringValue(raw), start, sl, sc);
+      push('BlockString', blockStringValue(raw), sl, sc);
       continue;
     }
     if (c === '"') {
@@ -139,7 +139,7 @@ function lex(src: string): Token[] {
           return out;
         }
       }
-      push('String', v, start, sl, sc);
+      push('String', v, sl, sc);
       continue;
     }
     invalid();
