@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
+import { registerAudit } from './commands/audit.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
@@ -21,6 +22,8 @@ export function buildProgram(): Command {
     });
 
   registerEval(program);
+  registerAudit(program);
+
   return program;
 }
 

@@ -5,6 +5,11 @@ import { ExitCode, isAutonomyError } from '../common/errors.ts';
 
 /** Runs a program's main function and exits with the code the error model prescribes. */
 export async function runMain(program: string, main: () => Promise<number | void>): Promise<void> {
+  // A reader that stops early (`| head`) is not an error of ours: stop writing, quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
   let code: number;
   try {
     code = (await main()) ?? ExitCode.ok;

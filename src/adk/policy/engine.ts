@@ -8,7 +8,7 @@ import { compileProgram, compileQuery, type CompiledQuery } from './compile/prog
 import { newShared, type Budget, type Ctx } from './eval/ctx.ts';
 import type { Program } from './eval/program.ts';
 import { parseModule, parseQuery } from './parser.ts';
-import { fromJS, ObjectValue, type Value } from './value.ts';
+import { fromJS, fromJSLazy, ObjectValue, type Value } from './value.ts';
 
 /** A policy source file. */
 export interface PolicySource {
@@ -105,7 +105,7 @@ export class CompiledPolicy {
     const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx: new QueryBuiltinContext(opts) });
     return {
       shared,
-      input: opts.input === undefined ? undefined : toValue(opts.input),
+      input: opts.input === undefined ? undefined : fromJSLazy(opts.input),
       data: opts.data === undefined ? this.data : toValue(opts.data),
       cache: new Map(),
       overrides: undefined,

@@ -1,17 +1,25 @@
 // AST → Rego v1 text. Parsing the printed text gives back the same AST (locations aside), which
 // the property tests check; it is also what a formatter builds on.
 import type { Body, Expr, Module, Rule, Term } from './ast.ts';
+import YAML from 'yaml';
 import { formatNumber } from './value.ts';
 
 const PRECEDENCE: Record<string, number> = { in: 0, '==': 1, '!=': 1, '<': 1, '<=': 1, '>': 1, '>=': 1, '|': 2, '&': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5 };
 
 /** Prints a module. */
 export function printModule(m: Module): string {
-  const lines = [`package ${printPath(m.package)}`, ''];
+  const lines = [...printAnnotations(m.annotations), `package ${printPath(m.package)}`, ''];
   for (const imp of m.imports) lines.push(`import ${printTerm(imp.path)}${imp.alias ? ` as ${imp.alias}` : ''}`);
   if (m.imports.length > 0) lines.push('');
-  for (const r of m.rules) lines.push(printRule(r), '');
+  for (const r of m.rules) lines.push(...printAnnotations(r.annotations), printRule(r), '');
   return lines.join('\n');
+}
+
+/** A METADATA comment block (YAML), or nothing. */
+function printAnnotations(a: Record<string, unknown> | undefined): string[] {
+  if (!a) return [];
+  const yaml = YAML.stringify(a).trimEnd().split('\n');
+  return ['# METADATA', ...yaml.map((l) => `# ${l}`)];
 }
 
 function printPath(path: readonly string[]): string {

@@ -10,14 +10,32 @@ const ESC = '\u0001';
 
 /** An object: any values as keys, insertion order irrelevant to equality and output. */
 export class ObjectValue {
-  /** key string → value */
-  readonly vals: Map<string, Value>;
+  private map: Map<string, Value> | undefined;
   /** key string → key value, for keys that are not plain strings */
   keys: Map<string, Value> | undefined;
+  /**
+   * The plain JSON object a lazy value stands for: fields are converted when first read, so an
+   * evaluation pays only for the part of its input the policy looks at.
+   */
+  private src: Record<string, unknown> | undefined;
+  private seen: Record<string, Value> | undefined;
 
   constructor(vals: Map<string, Value> = new Map(), keys?: Map<string, Value>) {
-    this.vals = vals;
+    this.map = vals;
     this.keys = keys;
+  }
+
+  /** An object over plain JSON data, converted field by field as it is read. */
+  static lazy(src: Record<string, unknown>): ObjectValue {
+    const o = new ObjectValue();
+    o.map = undefined;
+    o.src = src;
+    return o;
+  }
+
+  /** key string → value */
+  get vals(): Map<string, Value> {
+    return this.map ?? this.materialise();
   }
 
   get size(): number {
@@ -26,14 +44,42 @@ export class ObjectValue {
 
   /** The value at key, or undefined. */
   get(key: Value): Value | undefined {
-    return this.vals.get(keyOf(key));
+    const src = this.src;
+    if (src !== undefined) {
+      if (typeof key !== 'string') return undefined;
+      const seen = (this.seen ??= Object.create(null) as Record<string, Value>);
+      const known = seen[key];
+      if (known !== undefined) return known;
+      const x = Object.hasOwn(src, key) ? src[key] : undefined;
+      if (x === undefined) return undefined;
+      return (seen[key] = fromJSLazy(x));
+    }
+    return this.map!.get(keyOf(key));
+  }
+
+  private materialise(): Map<string, Value> {
+    const src = this.src!;
+    const map = new Map<string, Value>();
+    for (const k of Object.keys(src)) {
+      const x = src[k];
+      if (x === undefined) continue;
+      const v = this.seen?.[k] ?? fromJSLazy(x);
+      const ks = keyOf(k);
+      if (ks !== k) (this.keys ??= new Map()).set(ks, k);
+      map.set(ks, v);
+    }
+    this.map = map;
+    this.src = undefined;
+    this.seen = undefined;
+    return map;
   }
 
   /** Sets key to value (mutates; only for values under construction). */
   set(key: Value, value: Value): void {
     const ks = keyOf(key);
+    const map = this.vals;
     if (typeof key !== 'string' || ks !== key) (this.keys ??= new Map()).set(ks, key);
-    this.vals.set(ks, value);
+    map.set(ks, value);
   }
 
   /** The key value for a key string. */
@@ -342,6 +388,28 @@ export function fromJS(x: unknown): Value {
       for (const k of Object.keys(x)) if (k.charCodeAt(0) === 1) (o.keys ??= new Map()).set(keyOf(k), k);
       return o;
     }
+    default:
+      throw new TypeError(`cannot convert ${typeof x} to a Rego value`);
+  }
+}
+
+/**
+ * Converts plain JSON data to a Rego value lazily: objects convert their fields on first read.
+ * For per-request documents (input); long-lived data is converted eagerly with fromJS.
+ */
+export function fromJSLazy(x: unknown): Value {
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+      return x;
+    case 'number':
+    case 'bigint':
+      return num(x);
+    case 'object':
+      if (x === null) return null;
+      if (Array.isArray(x)) return x.map(fromJSLazy);
+      if (x instanceof ObjectValue || x instanceof SetValue) return x;
+      return ObjectValue.lazy(x as Record<string, unknown>);
     default:
       throw new TypeError(`cannot convert ${typeof x} to a Rego value`);
   }

@@ -96,3 +96,10 @@ test('property: random small policies end within their budget with a result or a
     { numRuns: 300 },
   );
 });
+
+test('calls with the wrong number of arguments are rego_type_error at compile time', () => {
+  assert.throws(() => compile([{ file: 'a.rego', text: 'package a\np := count(1, 2, 3)' }]), (e: unknown) => codeIs('rego_type_error')(e) && /count: arity mismatch/.test((e as Error).message));
+  assert.throws(() => compile([{ file: 'a.rego', text: 'package a\nf(x) := x\np := f(1, 2, 3)' }]), (e: unknown) => codeIs('rego_type_error')(e) && /data\.a\.f: arity mismatch/.test((e as Error).message));
+  // One extra argument is the output variable.
+  assert.equal(compile([{ file: 'a.rego', text: 'package a\nf(x) := x + 1\np := y if f(1, y)' }]).evalRule('data.a.p'), 2);
+});

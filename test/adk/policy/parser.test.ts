@@ -7,6 +7,8 @@ import { AutonomyError } from '../../../src/common/errors.ts';
 import { parseModule, parseQuery } from '../../../src/adk/policy/parser.ts';
 import { printModule } from '../../../src/adk/policy/printer.ts';
 import { module, term } from './rego-gen.ts';
+import { existsSync } from 'node:fs';
+import { caseFiles, DEFAULT_CASES, loadCases } from '../../conformance/runner.ts';
 
 function stripLocations(x: unknown): unknown {
   return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'loc' || k === 'packageLoc' || k === 'file' || k === 'text' || k === 'raw' ? undefined : typeof v === 'bigint' ? `${v}n` : v)));
@@ -61,4 +63,23 @@ test('property: terms survive printing too', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('every module of the conformance corpus survives printing and parsing', { skip: !existsSync(DEFAULT_CASES) && 'no ../shared/conformance' }, () => {
+  let checked = 0;
+  for (const file of caseFiles(DEFAULT_CASES)) {
+    for (const c of loadCases(file)) {
+      for (const src of c.modules ?? []) {
+        let a;
+        try {
+          a = parseModule(src);
+        } catch {
+          continue; // cases about parse errors
+        }
+        assert.deepEqual(stripLocations(parseModule(printModule(a))), stripLocations(a), `${file}: ${c.note}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 500);
 });

@@ -308,16 +308,20 @@ export class Resolver {
     const fn = this.functionPath(op);
     if (fn) {
       const info = this.env.index.functions.get(pathKey(fn))!;
+      // A call passes the arguments, and may add one output variable.
+      if (nargs !== info.arity && nargs !== info.arity + 1) throw compileError('rego_type_error', `data.${info.path.join('.')}: arity mismatch`, loc);
       return { kind: 'function', name, path: info.path, arity: info.arity };
     }
     const decl = this.env.index.builtins.get(name);
     if (decl?.deprecated) throw compileError('rego_type_error', `deprecated built-in function calls in expression: ${name}`, loc);
+    if (decl && !decl.variadic && nargs !== decl.args.length && !(decl.result !== undefined && nargs === decl.args.length + 1)) {
+      throw compileError('rego_type_error', `${name}: arity mismatch`, loc);
+    }
     if (decl && this.metadata && (name === 'rego.metadata.chain' || name === 'rego.metadata.rule')) {
       const v = name === 'rego.metadata.chain' ? this.metadata.chain : this.metadata.rule;
       return { kind: 'builtin', name, decl: { ...decl, impl: () => v } };
     }
     if (decl) return { kind: 'builtin', name, decl };
-    void nargs;
     throw compileError('rego_type_error', `undefined function ${name}`, loc);
   }
 

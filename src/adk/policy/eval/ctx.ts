@@ -38,8 +38,6 @@ export interface Shared {
   /** Builtin errors seen (non-strict mode turns them into undefined). */
   readonly builtinErrors: AutonomyError[];
   readonly bctx: BuiltinContext;
-  /** Rule sets being evaluated, to stop runaway recursion. */
-  readonly active: Set<object>;
 }
 
 /** Per-`with`-scope state. */
@@ -71,7 +69,6 @@ export function newShared(opts: { budget?: Budget | undefined; strict: boolean; 
     strict: opts.strict,
     builtinErrors: [],
     bctx: opts.bctx,
-    active: new Set(),
   };
 }
 

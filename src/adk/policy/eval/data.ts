@@ -1,7 +1,7 @@
 // Reading refs: through plain values (input, locals, composites) and through `data`, where the
 // rule tree (virtual documents) is merged with base data and `with` overrides.
-import { keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
-import type { Ctx, Frame, OverrideNode, VK } from './ctx.ts';
+import { equal, keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
+import { evalError, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
 import type { DataNode, EachFn, GetFn } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
@@ -85,7 +85,7 @@ export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathEl
 
 /** A node's children without its own rules: rules with longer ground refs nested under a rule set. */
 function childrenOf(node: DataNode): DataNode {
-  return { children: node.children, key: node.key };
+  return { children: node.children, key: node.key, overRules: true };
 }
 
 /** Base-document lookup: integer keys also find string keys, as OPA's storage paths do. */
@@ -173,9 +173,17 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
   if (base instanceof ObjectValue && base.keys) out.keys = new Map(base.keys);
   if (node) {
     for (const [ks, child] of node.children) {
-      const v = extent(c, child, lookup(base, child.key), ov?.children?.get(ks));
-      if (v !== undefined) out.set(child.key, v);
-      else out.vals.delete(ks);
+      const below = lookup(base, child.key);
+      const v = extent(c, child, below, ov?.children?.get(ks));
+      if (v === undefined) {
+        out.vals.delete(ks);
+        continue;
+      }
+      // A rule below a rule set (p["a"] := 2 beside p[k] := v) must agree with it.
+      if (node.overRules && below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
+        throw evalError('eval_conflict_error', 'object keys must be unique', child.ruleSet?.loc);
+      }
+      out.set(child.key, v);
     }
   }
   if (ov?.children) {

@@ -1,6 +1,6 @@
 // Evaluating rule sets: complete rules (with else chains and defaults), multi-value (`contains`)
 // rules, partial objects, and functions; conflicts are errors, as in OPA.
-import { equal, formatValue, makeObject, ObjectValue, SetValue, type Value } from '../value.ts';
+import { equal, formatValue, ObjectValue, SetValue, type Value } from '../value.ts';
 import type { Loc } from '../ast.ts';
 import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
 import type { CompiledRule, RuleSet } from './program.ts';
@@ -13,15 +13,9 @@ function newFrame(n: number): Frame {
 export function evalRuleSet(c: Ctx, rs: RuleSet): Value | undefined {
   const cached = c.cache.get(rs);
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
-  const active = c.shared.active;
-  if (active.has(rs)) throw evalError('rego_recursion_error', `rule data.${rs.path.join('.')} is recursive`, rs.loc);
-  active.add(rs);
-  let v: Value | undefined;
-  try {
-    v = rs.kind === 'complete' ? evalComplete(c, rs) : evalCollection(c, rs);
-  } finally {
-    active.delete(rs);
-  }
+  // Recursion is rejected at compile time (compile/recursion.ts); a runaway stack would still
+  // end as eval_budget_exceeded (engine.ts), never as a wrong answer.
+  const v = rs.kind === 'complete' ? evalComplete(c, rs) : evalCollection(c, rs);
   c.cache.set(rs, v === undefined ? UNDEFINED : v);
   return v;
 }
@@ -181,43 +175,24 @@ function insertElement(root: ObjectValue | SetValue | undefined, keys: readonly 
 
 /** Calls a user function; undefined when no rule applies. */
 export function callFunction(c: Ctx, rs: RuleSet, args: readonly Value[]): Value | undefined {
-  const active = c.shared.active;
-  // Functions may be called with different arguments while active only through recursion,
-  // which OPA forbids; the guard keeps a mis-compiled recursion from overflowing the stack.
-  if (active.has(rs)) throw evalError('rego_recursion_error', `function data.${rs.path.join('.')} is recursive`, rs.loc);
-  active.add(rs);
   let result: Value | undefined;
   let firstLoc: Loc | undefined;
-  try {
-    for (const rule of rs.rules) {
-      const early = rule.constValue !== undefined && rule.else.length === 0;
-      runRule(
-        c,
-        rule,
-        newFrame(rule.nslots),
-        (v) => {
-          if (result === undefined) {
-            result = v;
-            firstLoc = rule.loc;
-          } else if (!equal(result, v)) {
-            throw conflictError('functions must not produce multiple outputs for same inputs', `function data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
-          }
-          return early;
-        },
-        args,
-      );
-    }
-    if (result === undefined && rs.default) {
-      const d = rs.default;
-      runRule(c, d, newFrame(d.nslots), (v) => {
+  for (const rule of rs.rules) {
+    const early = rule.constValue !== undefined && rule.else.length === 0;
+    const onValue = (v: Value): boolean => {
+      if (result === undefined) {
         result = v;
-        return true;
-      }, args);
-    }
-  } finally {
-    active.delete(rs);
+        firstLoc = rule.loc;
+      } else if (!equal(result, v)) {
+        throw conflictError('functions must not produce multiple outputs for same inputs', `function data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
+      }
+      return early;
+    };
+    runRule(c, rule, newFrame(rule.nslots), onValue, args);
+  }
+  if (result === undefined && rs.default) {
+    const d = rs.default;
+    runRule(c, d, newFrame(d.nslots), (v) => ((result = v), true), args);
   }
   return result;
 }
-
-export { makeObject };
