@@ -42,8 +42,15 @@ function unmarshal(args: readonly Value[]): Value {
 }
 
 // YAML follows sigs.k8s.io/yaml (go-yaml v2): YAML 1.1 scalars, every document must parse.
+// go-yaml leaves timestamps and sexagesimal numbers as strings when decoding into JSON data.
+const goYAMLTags = (tags: YAML.Tags): YAML.Tags =>
+  tags.filter((t) => {
+    const tag = t as { tag?: string; format?: string };
+    return tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME';
+  });
+
 function yamlDocuments(text: string): YAML.Document.Parsed[] {
-  const docs = YAML.parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  const docs = YAML.parseAllDocuments(text, { version: '1.1', uniqueKeys: true, customTags: goYAMLTags });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) if (d.errors.length > 0) throw builtinError(`yaml: ${d.errors[0]!.message.split('\n')[0]}`);
   return list;
