@@ -4,13 +4,13 @@ import { ObjectValue, toJS, type Value } from '../value.ts';
 import { parseDocJSON } from './graphql.ts';
 import { BuiltinError } from './builtin.ts';
 
-type J = Record<string, unknown>;
-interface TypeRef {
+export type J = Record<string, unknown>;
+export interface TypeRef {
   NamedType?: string;
   Elem?: TypeRef;
   NonNull?: boolean;
 }
-interface Def {
+export interface Def {
   Kind: string;
   Name: string;
   BuiltIn?: boolean;
@@ -21,22 +21,51 @@ interface Def {
   Directives: J[];
 }
 
-class Invalid extends Error {}
+export class Invalid extends Error {}
 
-const list = <X>(x: unknown): X[] => (Array.isArray(x) ? (x as X[]) : []);
-const typeName = (t: TypeRef | undefined): string => (t?.NamedType ? t.NamedType : t?.Elem ? typeName(t.Elem) : '');
+export const list = <X>(x: unknown): X[] => (Array.isArray(x) ? (x as X[]) : []);
+export const typeName = (t: TypeRef | undefined): string => (t?.NamedType ? t.NamedType : t?.Elem ? typeName(t.Elem) : '');
 
-const PRELUDE_TYPES: [string, string][] = [
-  ['Int', 'SCALAR'], ['Float', 'SCALAR'], ['String', 'SCALAR'], ['Boolean', 'SCALAR'], ['ID', 'SCALAR'],
-  ['__Schema', 'OBJECT'], ['__Type', 'OBJECT'], ['__Field', 'OBJECT'], ['__InputValue', 'OBJECT'], ['__EnumValue', 'OBJECT'], ['__Directive', 'OBJECT'],
-  ['__TypeKind', 'ENUM'], ['__DirectiveLocation', 'ENUM'],
-];
-const PRELUDE_DIRECTIVES: Record<string, string[]> = {
-  include: ['FIELD', 'FRAGMENT_SPREAD', 'INLINE_FRAGMENT'],
-  skip: ['FIELD', 'FRAGMENT_SPREAD', 'INLINE_FRAGMENT'],
-  deprecated: ['FIELD_DEFINITION', 'ARGUMENT_DEFINITION', 'INPUT_FIELD_DEFINITION', 'ENUM_VALUE'],
-  specifiedBy: ['SCALAR'],
-};
+/** GraphQL's built-in scalars, directives and introspection types (gqlparser's prelude). */
+const PRELUDE = `
+scalar Int
+scalar Float
+scalar String
+scalar Boolean
+scalar ID
+directive @include(if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT
+directive @skip(if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT
+directive @deprecated(reason: String = "No longer supported") on FIELD_DEFINITION | ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION | ENUM_VALUE
+directive @specifiedBy(url: String!) on SCALAR
+type __Schema { description: String types: [__Type!]! queryType: __Type! mutationType: __Type subscriptionType: __Type directives: [__Directive!]! }
+type __Type { kind: __TypeKind! name: String description: String fields(includeDeprecated: Boolean = false): [__Field!] interfaces: [__Type!] possibleTypes: [__Type!] enumValues(includeDeprecated: Boolean = false): [__EnumValue!] inputFields: [__InputValue!] ofType: __Type specifiedByURL: String }
+type __Field { name: String! description: String args: [__InputValue!]! type: __Type! isDeprecated: Boolean! deprecationReason: String }
+type __InputValue { name: String! description: String type: __Type! defaultValue: String }
+type __EnumValue { name: String! description: String isDeprecated: Boolean! deprecationReason: String }
+enum __TypeKind { SCALAR OBJECT INTERFACE UNION ENUM INPUT_OBJECT LIST NON_NULL }
+type __Directive { name: String! description: String locations: [__DirectiveLocation!]! args: [__InputValue!]! isRepeatable: Boolean! }
+enum __DirectiveLocation { QUERY MUTATION SUBSCRIPTION FIELD FRAGMENT_DEFINITION FRAGMENT_SPREAD INLINE_FRAGMENT VARIABLE_DEFINITION SCHEMA SCALAR OBJECT FIELD_DEFINITION ARGUMENT_DEFINITION INTERFACE UNION ENUM ENUM_VALUE INPUT_OBJECT INPUT_FIELD_DEFINITION }
+`;
+const BUILTIN_DIRECTIVES = new Set(['include', 'skip', 'deprecated', 'specifiedBy']);
+
+let prelude: J | undefined;
+const preludeDoc = (): J => (prelude ??= parseDocJSON(PRELUDE, true));
+
+/** A directive as the validator needs it. */
+export interface DirectiveDef {
+  Name: string;
+  Locations: string[];
+  Arguments: J[];
+  IsRepeatable: boolean;
+}
+
+/** A validated schema: its types, directives, root operation types and possible types. */
+export interface Schema {
+  types: Map<string, Def>;
+  directives: Map<string, DirectiveDef>;
+  roots: Partial<Record<'query' | 'mutation' | 'subscription', Def>>;
+  possible: Map<string, Set<string>>;
+}
 
 const newDef = (d: J, kind?: string): Def => ({
   Kind: kind ?? String(d['Kind']),
@@ -50,11 +79,12 @@ const newDef = (d: J, kind?: string): Def => ({
 });
 
 /** gqlparser's ValidateSchemaDocument over the prelude plus doc; throws Invalid on the first failure. */
-function validateSchema(doc: J): void {
+export function buildSchema(doc: J): Schema {
+  const pre = preludeDoc();
   const types = new Map<string, Def>();
-  for (const [name, kind] of PRELUDE_TYPES) types.set(name, { Kind: kind, Name: name, BuiltIn: true, Fields: [], Interfaces: [], Types: [], EnumValues: [], Directives: [] });
   const defs: Def[] = [];
-  for (const d of list<J>(doc['Definitions'])) {
+  const merged = [...list<J>(pre['Definitions']).map((d) => ({ ...d, BuiltIn: true })), ...list<J>(doc['Definitions'])];
+  for (const d of merged) {
     const def = newDef(d);
     if (types.has(def.Name)) throw new Invalid(`Cannot redeclare type ${def.Name}.`);
     types.set(def.Name, def);
@@ -84,21 +114,24 @@ function validateSchema(doc: J): void {
       if (def.Kind !== 'INTERFACE') addPossible(def.Name, def.Name);
     }
   }
-  const directives = new Map<string, string[]>(Object.entries(PRELUDE_DIRECTIVES));
-  const directiveArgs = new Map<string, J[]>();
-  for (const d of list<J>(doc['Directives'])) {
+  const directives = new Map<string, DirectiveDef>();
+  for (const d of [...list<J>(pre['Directives']), ...list<J>(doc['Directives'])]) {
     const name = String(d['Name']);
-    // The prelude's own directives may be declared again; the prelude's definition stays.
-    if (name in PRELUDE_DIRECTIVES) continue;
-    if (directives.has(name)) throw new Invalid(`Cannot redeclare directive ${name}.`);
-    directives.set(name, list<string>(d['Locations']));
-    directiveArgs.set(name, list<J>(d['Arguments']));
+    if (directives.has(name)) {
+      // The built-in directives may be declared again; the first definition stays.
+      if (BUILTIN_DIRECTIVES.has(name)) continue;
+      throw new Invalid(`Cannot redeclare directive ${name}.`);
+    }
+    directives.set(name, { Name: name, Locations: list<string>(d['Locations']), Arguments: list<J>(d['Arguments']), IsRepeatable: d['IsRepeatable'] === true });
   }
   const schemas = list<J>(doc['Schema']);
   if (schemas.length > 1) throw new Invalid('Cannot have multiple schema entry points, consider schema extensions instead.');
+  const roots: Schema['roots'] = {};
   for (const s of [...schemas, ...list<J>(doc['SchemaExtension'])]) {
     for (const op of list<J>(s['OperationTypes'])) {
-      if (!types.has(String(op['Type']))) throw new Invalid(`Schema root ${String(op['Operation'])} refers to a type ${String(op['Type'])} that does not exist.`);
+      const def = types.get(String(op['Type']));
+      if (!def) throw new Invalid(`Schema root ${String(op['Operation'])} refers to a type ${String(op['Type'])} that does not exist.`);
+      roots[op['Operation'] as 'query' | 'mutation' | 'subscription'] = def;
     }
   }
 
@@ -113,7 +146,7 @@ function validateSchema(doc: J): void {
       const n = String(d['Name']);
       name(n);
       if (current !== undefined && n === current) throw new Invalid(`Directive ${current} cannot refer to itself.`);
-      const locs = directives.get(n);
+      const locs = directives.get(n)?.Locations;
       if (!locs) throw new Invalid(`Undefined directive ${n}.`);
       if (!locs.includes(location)) throw new Invalid(`Directive ${n} is not applicable on ${location}.`);
     }
@@ -202,10 +235,24 @@ function validateSchema(doc: J): void {
     name(def.Name);
     applied(def.Directives, def.Kind);
   }
-  for (const d of [...directiveArgs.keys()].sort()) {
+  for (const d of [...directives.keys()].sort()) {
     name(d);
-    args(directiveArgs.get(d)!, d);
+    args(directives.get(d)!.Arguments, d);
   }
+  // Without a schema definition, the conventional type names are the roots.
+  if (schemas.length === 0) {
+    for (const op of ['query', 'mutation', 'subscription'] as const) {
+      const conventional = types.get(op[0]!.toUpperCase() + op.slice(1));
+      if (!roots[op] && conventional) roots[op] = conventional;
+    }
+  }
+  if (roots.query) {
+    roots.query.Fields.push(
+      { Name: '__schema', Type: { NamedType: '__Schema', NonNull: true } },
+      { Name: '__type', Type: { NamedType: '__Type', NonNull: false }, Arguments: [{ Name: 'name', Type: { NamedType: 'String', NonNull: true } }] },
+    );
+  }
+  return { types, directives, roots, possible };
 }
 
 /** graphql.schema_is_valid: a schema string or AST object that parses and validates. */
@@ -215,7 +262,7 @@ export function schemaIsValid(v: Value): boolean {
     if (typeof v === 'string') doc = parseDocJSON(v, true);
     else if (v instanceof ObjectValue) doc = toJS(v) as J;
     else return false;
-    validateSchema(doc);
+    buildSchema(doc);
     return true;
   } catch (e) {
     if (e instanceof Invalid || e instanceof BuiltinError) return false;

@@ -5,6 +5,7 @@ import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinTable } from './builtin.ts';
 import { str } from './args.ts';
 import { schemaIsValid } from './graphql-schema.ts';
+import { graphqlIsValid, graphqlParse, graphqlParseAndVerify } from './graphql-validate.ts';
 
 type Kind = 'Invalid' | 'EOF' | 'Punct' | 'Name' | 'Int' | 'Float' | 'String' | 'BlockString';
 interface Token {
@@ -165,6 +166,13 @@ function blockStringValue(raw: string): string {
 
 type Json = Record<string, unknown>;
 
+/** Source positions of parsed nodes (line, column), for validation messages. */
+export const POSITIONS = new WeakMap<object, [number, number]>();
+const at = <X extends object>(node: X, t: Token): X => {
+  POSITIONS.set(node, [t.line, t.col]);
+  return node;
+};
+
 const KIND_NAMES: Record<Kind, string> = { Invalid: '<Invalid>', EOF: '<EOF>', Punct: '', Name: 'Name', Int: 'Int', Float: 'Float', String: 'String', BlockString: 'BlockString' };
 const kindText = (t: Token): string => (t.kind === 'Punct' ? t.value : KIND_NAMES[t.kind]);
 const tokenText = (t: Token): string => (t.kind === 'Punct' || t.value === '' ? kindText(t) : `${KIND_NAMES[t.kind]} ${JSON.stringify(t.value)}`);
@@ -234,6 +242,9 @@ class Parser {
   }
 
   value(isConst: boolean): Json {
+    return at(this.valueAt(isConst), this.peek());
+  }
+  private valueAt(isConst: boolean): Json {
     const t = this.peek();
     // gqlparser's Value always serialises ExpectedTypeHasDefault (false until validation sets it).
     const v = (kind: number, raw: string): Json => ({ ExpectedTypeHasDefault: false, Kind: kind, Raw: raw });
@@ -274,17 +285,18 @@ class Parser {
   directives(isConst: boolean): Json[] {
     const out: Json[] = [];
     while (this.is('@')) {
-      this.next();
+      const t = this.next();
       const name = this.name();
-      out.push({ Name: name, Arguments: this.arguments(isConst), Location: '' });
+      out.push(at({ Name: name, Arguments: this.arguments(isConst), Location: '' }, t));
     }
     return out;
   }
   arguments(isConst: boolean): Json[] {
     return this.many('(', ')', () => {
+      const t = this.peek();
       const name = this.name();
       this.expect(':');
-      return { Name: name, Value: this.value(isConst) };
+      return at({ Name: name, Value: this.value(isConst) }, t);
     });
   }
   type(): Json {
@@ -312,6 +324,10 @@ class Parser {
     return { Operations: operations, Fragments: fragments };
   }
   operation(): Json {
+    const t = this.peek();
+    return at(this.operationAt(), t);
+  }
+  private operationAt(): Json {
     if (this.is('{')) return { Operation: 'query', Name: '', SelectionSet: this.selectionSet() };
     const op = this.operationType();
     const name = this.peek().kind === 'Name' ? this.next().value : '';
@@ -327,7 +343,7 @@ class Parser {
   }
   variableDefinitions(): Json[] {
     return this.many('(', ')', () => {
-      this.expect('$');
+      const t = this.expect('$');
       const variable = this.name();
       this.expect(':');
       const type = this.type();
@@ -335,7 +351,7 @@ class Parser {
       if (this.skip('=')) def['DefaultValue'] = this.value(true);
       def['Directives'] = this.directives(true);
       def['Used'] = false;
-      return def;
+      return at(def, t);
     });
   }
   selectionSet(): Json[] {
@@ -343,6 +359,10 @@ class Parser {
     return this.some('{', '}', () => this.selection());
   }
   selection(): Json {
+    const t = this.peek();
+    return at(this.selectionAt(), t);
+  }
+  private selectionAt(): Json {
     if (this.is('...')) {
       this.next();
       const t = this.peek();
@@ -365,13 +385,14 @@ class Parser {
     return field;
   }
   fragmentDefinition(): Json {
+    const t = this.peek();
     this.keyword('fragment');
     if (this.peek().value === 'on') this.unexpected();
     const name = this.name();
     const vars = this.variableDefinitions();
     this.keyword('on');
     const typeCondition = this.name();
-    return { Name: name, VariableDefinition: vars, TypeCondition: typeCondition, Directives: this.directives(false), SelectionSet: this.selectionSet() };
+    return at({ Name: name, VariableDefinition: vars, TypeCondition: typeCondition, Directives: this.directives(false), SelectionSet: this.selectionSet() }, t);
   }
 
   // ---- type system documents
@@ -545,6 +566,21 @@ function prune(x: unknown): unknown {
   return x;
 }
 
+/** A query document before pruning (its nodes carry POSITIONS); throws OPA's error text. */
+export function parseQueryRaw(src: string): Record<string, unknown> {
+  try {
+    return new Parser(src).queryDocument();
+  } catch (e) {
+    if (e instanceof GraphQLError) throw builtinError(`${e.message} in GraphQL string at location ${e.line}:${e.col}`);
+    throw e;
+  }
+}
+
+/** OPA's pruned form of a document. */
+export function pruneAST(doc: Record<string, unknown>): Record<string, unknown> {
+  return prune(doc) as Record<string, unknown>;
+}
+
 /** A parsed document as plain JSON (pruned as OPA returns it); throws OPA's error text. */
 export function parseDocJSON(src: string, schema: boolean): Record<string, unknown> {
   const p = new Parser(src);
@@ -560,12 +596,15 @@ function parseDoc(src: string, schema: boolean): Value {
   return fromJS(parseDocJSON(src, schema));
 }
 
-/** Registers graphql.parse_query, graphql.parse_schema and graphql.schema_is_valid. */
+/** Registers the graphql family. */
 export function register(table: BuiltinTable): void {
   const ast = T.object(T.any, T.any);
   declare(
     table,
     { name: 'graphql.schema_is_valid', category: 'graphql', args: [T.or(T.string, ast)], result: T.boolean, impl: (args) => schemaIsValid(args[0]!) },
+    { name: 'graphql.is_valid', category: 'graphql', args: [T.or(T.string, ast), T.or(T.string, ast)], result: T.boolean, impl: graphqlIsValid },
+    { name: 'graphql.parse', category: 'graphql', args: [T.or(T.string, ast), T.or(T.string, ast)], result: T.array(ast), impl: graphqlParse },
+    { name: 'graphql.parse_and_verify', category: 'graphql', args: [T.or(T.string, ast), T.or(T.string, ast)], result: T.array(T.any), impl: graphqlParseAndVerify },
     { name: 'graphql.parse_query', category: 'graphql', args: [T.string], result: ast, impl: (args) => parseDoc(str(args, 1), false) },
     { name: 'graphql.parse_schema', category: 'graphql', args: [T.string], result: ast, impl: (args) => parseDoc(str(args, 1), true) },
   );

@@ -101,3 +101,44 @@ test('graphql.schema_is_valid follows gqlparser schema validation', () => {
   assert.equal(js('graphql.schema_is_valid', ast), true);
   assert.equal(js('graphql.schema_is_valid', 1), false);
 });
+
+const ENTITY_SCHEMA = 'extend type User { id: ID! }\nextend type Product { upc: String! }\nunion _Entity = Product | User\nextend type Query { entity: _Entity }';
+const LOCALE_SCHEMA = 'extend type Query {\n  myAction(myEnum: Locale!): SomeResult!\n}\ntype SomeResult { id: String }\nenum Locale { EN LT DE }';
+
+test('graphql.is_valid runs the validation rules', () => {
+  assert.equal(js('graphql.is_valid', '{ entity { ... on User { id } } }', ENTITY_SCHEMA), true);
+  assert.equal(js('graphql.is_valid', 'query SomeOperation {\n  myAction { id }\n}', LOCALE_SCHEMA), false);
+  assert.equal(js('graphql.is_valid', 'query SomeOperation ($locale: Locale! = DE) { myAction(myEnum: $locale) { id } }', LOCALE_SCHEMA), true);
+  assert.equal(js('graphql.is_valid', '', 'type DeprecatedType { deprecatedField: String @deprecated }'), true);
+  assert.equal(js('graphql.is_valid', 'query Foo($flag: Boolean!) { ...Bar }\nfragment Bar on Query { bar @include(if: $flag) }', 'type Query { bar: String! }'), true);
+  assert.equal(js('graphql.is_valid', 'mutation{x(a:b)}', 'type Query { bar: String! }\ntype Mutation { x: String! }'), false);
+  const schemaAst = js('graphql.parse_schema', 'type Employee { id: String! salary: Int! }\nschema { query: Query }\ntype Query { employeeByID(id: String): Employee }');
+  const queryAst = js('graphql.parse_query', 'query { employeeByID(id: "alice") { salary }}');
+  assert.equal(js('graphql.is_valid', queryAst, schemaAst), true);
+  const bad = [
+    '{ nope }',
+    '{ bar { x } }',
+    'query ($v: Int) { bar }',
+    '{ bar @unknown }',
+    '{ ...Missing }',
+    'query A { bar } query A { bar }',
+    '{ bar } { bar }',
+    'fragment F on Query { bar }\n{ bar }',
+    'query ($v: Int) { baz(n: $v) }',
+    '{ baz(n: "x") }',
+    '{ a: bar a: baz(n: 1) }',
+  ];
+  for (const q of bad) assert.equal(js('graphql.is_valid', q, 'type Query { bar: String! baz(n: Int!): Int }'), false, q);
+  assert.equal(js('graphql.is_valid', '{ __typename __schema { types { name } } }', 'type Query { bar: String! }'), true);
+});
+
+test('graphql.parse and parse_and_verify', () => {
+  assert.equal(
+    err('graphql.parse', '\n  query SomeOperation {\n    # Note: Not providing mandatory parameter: (myEnum: Locale!)\n    myAction {\n      id\n    }\n  }\n', LOCALE_SCHEMA),
+    'eval_builtin_error: graphql.parse: Field "myAction" argument "myEnum" of type "Locale!" is required, but it was not provided in GraphQL query string at location 4:5',
+  );
+  const [q] = js('graphql.parse', '{ entity { ... on User { id } } }', ENTITY_SCHEMA) as unknown[];
+  assert.deepEqual(q, { Operations: [{ Name: '', Operation: 'query', SelectionSet: [{ Alias: 'entity', Name: 'entity', SelectionSet: [{ SelectionSet: [{ Alias: 'id', Name: 'id' }], TypeCondition: 'User' }] }] }] });
+  assert.deepEqual((js('graphql.parse_and_verify', 'query SomeOperation { myAction { id } }', LOCALE_SCHEMA) as unknown[])[0], false);
+  assert.deepEqual((js('graphql.parse_and_verify', '', 'type Query { x: Int }') as unknown[]).slice(0, 2), [true, {}]);
+});
