@@ -23,8 +23,8 @@ export function lookup(v: Value | undefined, key: Value): Value | undefined {
   return undefined;
 }
 
-/** Iterates [key, value] of a collection. */
-function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
+/** Iterates [key, value] of a collection (index/element for arrays, element/element for sets). */
+export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) if (fn(i, v[i]!)) return true;
