@@ -157,8 +157,11 @@ function containsMatches(args: readonly Value[]): Value {
   return out;
 }
 
-function expand(args: readonly Value[]): Value {
+function expand(args: readonly Value[], ctx: BuiltinContext): Value {
   const n = parseCIDR(str(args, 1));
+  // An IPv6 /64 has 2^64 hosts: charge the size first so the budget ends it, not memory.
+  const size = lastOf(n) - n.base + 1n;
+  ctx.charge?.(size > 1_000_000_000n ? Number.MAX_SAFE_INTEGER : Number(size));
   const out = new SetValue();
   for (let ip = n.base; ip <= lastOf(n); ip++) out.add(formatIP(ip));
   return out;
