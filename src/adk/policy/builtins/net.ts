@@ -230,6 +230,8 @@ export function register(table: BuiltinTable): void {
   declare(
     table,
     { name: 'net.cidr_contains', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => cidrContains(args[0]!, args[1]!) },
+    // OPA evaluates the deprecated net.cidr_overlap as net.cidr_contains; declared for v1's deprecation error.
+    { name: 'net.cidr_overlap', category: cat, args: [T.string, T.string], result: T.boolean, deprecated: true, impl: (args) => cidrContains(args[0]!, args[1]!) },
     { name: 'net.cidr_intersects', category: cat, args: [T.string, T.string], result: T.boolean, impl: intersects },
     { name: 'net.cidr_contains_matches', category: cat, args: [matchOperand, matchOperand], result: T.set(T.array(T.any)), impl: containsMatches },
     { name: 'net.cidr_expand', category: cat, args: [T.string], result: T.set(T.string), impl: expand },

@@ -141,13 +141,17 @@ function count(args: readonly Value[]): number {
   return Number(integer(args, 3));
 }
 
+const matches = (args: readonly Value[]): Value => compileRegex(str(args, 1)).match(str(args, 2));
+
 /** Registers the regex family. */
 export function register(table: BuiltinTable): void {
   const cat = 'regex';
   declare(
     table,
     { name: 'regex.is_valid', category: cat, args: [T.string], result: T.boolean, impl: isValid },
-    { name: 'regex.match', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => compileRegex(str(args, 1)).match(str(args, 2)) },
+    { name: 'regex.match', category: cat, args: [T.string, T.string], result: T.boolean, impl: matches },
+    // Declared so that v1 modules calling it get OPA's deprecation error, not "undefined function".
+    { name: 're_match', category: cat, args: [T.string, T.string], result: T.boolean, deprecated: true, impl: matches },
     { name: 'regex.split', category: cat, args: [T.string, T.string], result: T.array(T.string), impl: (args) => regexSplit(compileRegex(str(args, 1)), str(args, 2), str(args, 1)) },
     {
       name: 'regex.find_n',
