@@ -1,7 +1,7 @@
 // GraphQL query validation against a schema: gqlparser's validation rules (the spec's), with
 // their messages, and graphql.is_valid / parse / parse_and_verify on top.
 import { ObjectValue, fromJS, toJS, type Value } from '../value.ts';
-import { builtinError, BuiltinError } from './builtin.ts';
+import { builtinError, BuiltinError, operandTypeError } from './builtin.ts';
 import { POSITIONS, parseDocJSON, parseQueryRaw, pruneAST } from './graphql.ts';
 import { Invalid, buildSchema, list, typeName, type Def, type J, type Schema, type TypeRef } from './graphql-schema.ts';
 
@@ -210,7 +210,7 @@ export function validateQuery(schema: Schema, doc: J): Issue[] {
       }
       if (parent?.Kind === 'OBJECT' || !parent) {
         if (prev['Name'] !== sel['Name']) report(`Fields "${key}" conflict because ${String(prev['Name'])} and ${String(sel['Name'])} are different fields. Use different aliases on the fields to fetch both if this was intentional.`, sel);
-        else if (JSON.stringify(list(prev['Arguments']).map(stripPos)) !== JSON.stringify(list(sel['Arguments']).map(stripPos))) report(`Fields "${key}" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional.`, sel);
+        else if (JSON.stringify(list(prev['Arguments'])) !== JSON.stringify(list(sel['Arguments']))) report(`Fields "${key}" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional.`, sel);
       }
     }
   };
@@ -289,8 +289,6 @@ export function validateQuery(schema: Schema, doc: J): Issue[] {
   return issues;
 }
 
-const stripPos = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
-
 function literal(v: J): string {
   const kind = Number(v['Kind']);
   const raw = String(v['Raw'] ?? '');
@@ -317,14 +315,13 @@ function reachesItself(start: string, frags: Map<string, J>, spreadsOf: Map<J, s
 
 /** VariablesInAllowedPosition: the variable's type fits where it is used. */
 function allowedPosition(schema: Schema, vd: J, location: TypeRef, locationHasDefault: boolean): boolean {
-  let varType = vd['Type'] as TypeRef;
+  const varType = vd['Type'] as TypeRef;
   if (location.NonNull && !varType.NonNull) {
     const dv = vd['DefaultValue'] as J | undefined;
     const nonNullDefault = dv !== undefined && Number(dv['Kind']) !== 6;
     if (!nonNullDefault && !locationHasDefault) return false;
     return subType(schema, varType, { ...location, NonNull: false });
   }
-  varType = { ...varType };
   return subType(schema, varType, location);
 }
 
@@ -389,8 +386,9 @@ export function graphqlParseAndVerify(args: readonly Value[]): Value {
 /** graphql.parse: errors are builtin errors with OPA's texts. */
 export function graphqlParse(args: readonly Value[]): Value {
   const [qv, sv] = [args[0]!, args[1]!];
-  if (typeof qv !== 'string' && !(qv instanceof ObjectValue)) throw builtinError(`operand 0 must be one of {string, object} but got ${typeof qv}`);
-  if (typeof sv !== 'string' && !(sv instanceof ObjectValue)) throw builtinError(`operand 1 must be one of {string, object} but got ${typeof sv}`);
+  // OPA numbers these operands from 0, unlike every other builtin.
+  if (typeof qv !== 'string' && !(qv instanceof ObjectValue)) throw operandTypeError(0, qv, 'string', 'object');
+  if (typeof sv !== 'string' && !(sv instanceof ObjectValue)) throw operandTypeError(1, sv, 'string', 'object');
   const q = queryDoc(qv);
   const sd = schemaDoc(sv);
   let schema: Schema;

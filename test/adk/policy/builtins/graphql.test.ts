@@ -142,3 +142,8 @@ test('graphql.parse and parse_and_verify', () => {
   assert.deepEqual((js('graphql.parse_and_verify', 'query SomeOperation { myAction { id } }', LOCALE_SCHEMA) as unknown[])[0], false);
   assert.deepEqual((js('graphql.parse_and_verify', '', 'type Query { x: Int }') as unknown[]).slice(0, 2), [true, {}]);
 });
+
+test('graphql.parse operand type errors count operands from 0, as OPA does', () => {
+  assert.equal(err('graphql.parse', 1, 'type Query { x: Int }'), 'eval_type_error: graphql.parse: operand 0 must be one of {string, object} but got number');
+  assert.equal(err('graphql.parse', '{ x }', [1]), 'eval_type_error: graphql.parse: operand 1 must be one of {string, object} but got array');
+});
