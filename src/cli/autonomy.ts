@@ -5,6 +5,7 @@ import { VERSION } from '../common/version.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerBundle, registerKeygen, registerPolicy, registerTest } from './commands/bundle.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
@@ -22,6 +23,10 @@ export function buildProgram(): Command {
     });
 
   registerEval(program);
+  registerKeygen(program);
+  registerBundle(program);
+  registerTest(program);
+  registerPolicy(program);
   registerAudit(program);
 
   return program;
