@@ -1,0 +1,64 @@
+// Shared scaffolding for the orchestrator's tests: the stores every suite runs against, temp
+// directories, node identities.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import pg from 'pg';
+import { openStore } from '../../../src/adk/orchestrator/store/open.ts';
+import type { Store } from '../../../src/adk/orchestrator/store/store.ts';
+
+/** The PostgreSQL server tests may use (.ci/postgres.sh exports it), or undefined. */
+export const PG_URL = process.env['AUTONOMY_TEST_PG_URL'];
+
+/** Why PostgreSQL tests are skipped, or false when they run. */
+export const PG_SKIP: string | false = PG_URL ? false : 'PostgreSQL tests skipped: no server (set AUTONOMY_TEST_PG_URL, e.g. `source .ci/postgres.sh && pg_test_start`)';
+
+/** A fresh temp directory, removed when the test file ends. */
+export function tempDir(prefix = 'orch-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A URL for a fresh, empty schema on the test server, so test files running in parallel (and
+ * several orchestrator replicas in one test) share a server but not tables. Dropped at the end.
+ */
+export async function freshPgUrl(): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  after(async () => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    await c.end();
+  });
+  const u = new URL(PG_URL!);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** A store kind the suites run against. */
+export interface StoreKind {
+  name: string;
+  skip: string | false;
+  /** The --db argument of a fresh, empty store. */
+  db(): Promise<string>;
+}
+
+export const STORE_KINDS: StoreKind[] = [
+  { name: 'sqlite', skip: false, db: async () => join(tempDir('orch-db-'), 'orchestrator.db') },
+  { name: 'postgres', skip: PG_SKIP, db: freshPgUrl },
+];
+
+/** Opens a fresh store of a kind, closed when the test file ends. */
+export async function freshStore(kind: StoreKind): Promise<Store> {
+  const store = await openStore(await kind.db());
+  after(() => store.close());
+  return store;
+}
