@@ -3,11 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import pg from 'pg';
 import { openStore } from '../../../src/adk/orchestrator/store/open.ts';
 import type { Store } from '../../../src/adk/orchestrator/store/store.ts';
+import { AdminClient, newAdminToken, SimAgent, startOrchestrator, type Orchestrator, type OrchestratorOptions, type SimAgentOptions } from '../../../src/adk/orchestrator/index.ts';
+import { generateKeyPair } from '../../../src/common/ed25519.ts';
 
 /** The PostgreSQL server tests may use (.ci/postgres.sh exports it), or undefined. */
 export const PG_URL = process.env['AUTONOMY_TEST_PG_URL'];
@@ -61,4 +63,34 @@ export async function freshStore(kind: StoreKind): Promise<Store> {
   const store = await openStore(await kind.db());
   after(() => store.close());
   return store;
+}
+
+/** A running orchestrator on a fresh store of kind, with an admin client; closed at the end. */
+export async function orchestrator(kind: StoreKind = STORE_KINDS[0]!, opts: Partial<OrchestratorOptions> = {}): Promise<{ orch: Orchestrator; admin: AdminClient; token: string }> {
+  const token = newAdminToken();
+  const orch = await startOrchestrator({ db: await kind.db(), adminToken: token, tickMs: 50, offlineAfterMs: 3000, log: () => undefined, ...opts });
+  after(() => orch.close());
+  return { orch, admin: new AdminClient(orch.url, token, 'test'), token };
+}
+
+/** Enrolls n simulated agents with one token each (labels applied), started unless told otherwise. */
+export async function simFleet(url: string, admin: AdminClient, n: number, labels: Record<string, string>, opts: SimAgentOptions & { start?: boolean } = {}): Promise<SimAgent[]> {
+  const agents: SimAgent[] = [];
+  for (let i = 0; i < n; i++) {
+    const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels });
+    const a = await SimAgent.enroll(url, createPrivateKey(generateKeyPair().privatePem), token, { waitMs: 2000, retryMs: 50, ...opts });
+    if (opts.start !== false) a.start();
+    agents.push(a);
+  }
+  after(() => Promise.all(agents.map((a) => a.stop())));
+  return agents;
+}
+
+/** Polls cond every 20 ms until it holds or timeoutMs passes (then fails with what). */
+export async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -122,8 +122,9 @@ function advance(view: RolloutView, current: Target[], plan: Plan, now: number, 
     }
     const reached = current.slice(0, ends[r.phase]);
     const pending = reached.filter((t) => t.state === TargetState.assigned && !isOffline(view.nodes.get(t.nodeId), now, opts));
-    // Never widen without evidence: a phase whose nodes are all offline has confirmed nothing.
-    const evidence = reached.some((t) => t.state === TargetState.confirmed) || reached.length === 0;
+    // Never widen without evidence: a phase whose nodes are all offline has shown nothing yet.
+    // (A failure within the budget is evidence too: the budget decides how many are tolerable.)
+    const evidence = reached.length === 0 || reached.some((t) => t.state === TargetState.confirmed || FAILED.has(t.state));
     if (pending.length > 0 || !evidence) return;
     r.phase++;
     r.phaseStartedAt = null;
