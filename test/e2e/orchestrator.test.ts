@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { openNodeWal, walDir, NODE_KEY } from '../../src/adk/audit/index.ts';
 import { loadOrCreateKey } from '../../src/common/ed25519.ts';
-import { SimAgent } from '../../src/adk/orchestrator/index.ts';
+import { AdminClient, SimAgent } from '../../src/adk/orchestrator/index.ts';
 import type { NodeView, RolloutStatus } from '../../src/adk/orchestrator/index.ts';
 import { signRequest } from '../../src/adk/orchestrator/auth/signature.ts';
 import { decision } from '../adk/audit/helpers-data.ts';
@@ -79,8 +79,12 @@ for (const kind of STORE_KINDS) {
         const r = await exec(process.execPath, [bin, ...args, '--url', url, '--token-file', tokenFile], { cwd: dir });
         return r.stdout;
       };
-      const nodes = async (): Promise<NodeView[]> => JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[];
-      const status = async (id: string): Promise<RolloutStatus> => JSON.parse(await cli('rollout', 'status', id, '--json')) as RolloutStatus;
+      // Polling goes over HTTP: a CLI process per poll would only burn CPU. Each command is run
+      // through the CLI at least once below.
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      const admins = urls.map((u) => new AdminClient(u, token));
+      const nodes = async (): Promise<NodeView[]> => admins[turn++ % admins.length]!.json<NodeView[]>('GET', '/v1/admin/nodes');
+      const status = async (id: string): Promise<RolloutStatus> => admins[turn++ % admins.length]!.json<RolloutStatus>('GET', `/v1/admin/rollouts/${id}`);
 
       // Enroll 6 nodes, each with its own token and key, spread over the replicas.
       const agents: SimAgent[] = [];
@@ -98,7 +102,8 @@ for (const kind of STORE_KINDS) {
         states.push(state);
       }
       after(() => Promise.all(agents.map((a) => a.stop())));
-      assert.equal((await nodes()).length, 6);
+      assert.equal((JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).length, 6);
+      assert.match(await cli('nodes', 'list'), /^NODE +LABELS +DESIRED +CONFIRMED +STATE +ONLINE +LAST SEEN +AUDIT +ERROR\n/);
 
       // Bundles: the revision comes from the .manifest inside the tarball.
       writeFileSync(join(dir, 'v1.tar.gz'), tarGz({ '.manifest': JSON.stringify({ revision: 'v1', roots: ['autonomy'] }), 'autonomy/authz.rego': 'package autonomy.authz\n' }));
@@ -114,7 +119,7 @@ for (const kind of STORE_KINDS) {
       // A bundle that fails activation everywhere: halted within the budget, touched nodes back on v1.
       const r2 = (await cli('rollout', 'create', '--bundle', 'bad', '--selector', 'env=prod', '--phases', '1,50%,100%', '--max-failures', '1')).trim();
       await until('bad rollout halted', async () => (await status(r2)).state === 'halted', 20_000);
-      const s2 = await status(r2);
+      const s2 = JSON.parse(await cli('rollout', 'status', r2, '--json')) as RolloutStatus;
       // 6 nodes: phases reach 1, 3, 6. The canary fails (within budget 1); phase 2 fails → halt.
       assert.equal(s2.counts['waiting'], 3, 'the last phase was never touched');
       assert.equal(s2.counts['rolled_back'], 3);

@@ -86,11 +86,11 @@ export async function simFleet(url: string, admin: AdminClient, n: number, label
   return agents;
 }
 
-/** Polls cond every 20 ms until it holds or timeoutMs passes (then fails with what). */
+/** Polls cond every 50 ms until it holds or timeoutMs passes (then fails with what). */
 export async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AutonomyError } from '../../../common/errors.ts';
+// Type only: the client module loads inside adminClient, when a command runs.
+import type { AdminClient } from '../../../adk/orchestrator/api/client.ts';
 
 /** The default home of the orchestrator's files (database, admin token). */
 export function homeDir(): string {
@@ -32,7 +34,7 @@ export function clientOptions(cmd: Command): Command {
 }
 
 /** The admin client a command's options name. */
-export async function adminClient(o: ClientOpts): Promise<import('../../../adk/orchestrator/api/client.ts').AdminClient> {
+export async function adminClient(o: ClientOpts): Promise<AdminClient> {
   const { AdminClient } = await import('../../../adk/orchestrator/api/client.ts');
   const url = o.url ?? process.env['AUTONOMY_ORCHESTRATOR_URL'] ?? `http://127.0.0.1:${DEFAULT_PORT}`;
   let token = o.token ?? process.env['AUTONOMY_ORCHESTRATOR_TOKEN'];
