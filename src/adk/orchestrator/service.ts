@@ -62,11 +62,18 @@ export class OrchestratorService {
   /** Wakes long polls of this replica when it changes a node's desired state. */
   readonly #changes = new EventEmitter();
   readonly #keys = new Map<string, KeyObject>();
+  #closed = false;
 
   constructor(store: Store, opts: Partial<ServiceOptions> = {}) {
     this.store = store;
     this.opts = { ...DEFAULT_SERVICE_OPTIONS, ...opts };
     this.#changes.setMaxListeners(0);
+  }
+
+  /** Ends every long poll of this replica (the server is shutting down). */
+  close(): void {
+    this.#closed = true;
+    for (const name of this.#changes.eventNames()) this.#changes.emit(name);
   }
 
   // ---- admin -----------------------------------------------------------------------------
@@ -246,6 +253,7 @@ export class OrchestratorService {
   async desired(nodeId: string, knownVersion: number | null, waitMs: number, pollMs = 1000): Promise<DesiredState> {
     const deadline = this.opts.now() + waitMs;
     for (;;) {
+      if (this.#closed) throw new AutonomyError('shutting_down', 'the orchestrator is shutting down; poll again');
       const n = await this.store.getNode(nodeId);
       if (!n) throw new AutonomyError('node_not_found', `no node ${nodeId}`);
       if (knownVersion === null || n.desiredVersion !== knownVersion || this.opts.now() >= deadline) {

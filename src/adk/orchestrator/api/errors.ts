@@ -35,6 +35,7 @@ export const HTTP_ERRORS = {
   audit_unsealed: { status: 422, meaning: 'the upload ends with records no checkpoint seals' },
   internal: { status: 500, meaning: 'an unexpected error (see the server log)' },
   store_unavailable: { status: 503, meaning: 'the database cannot be reached' },
+  shutting_down: { status: 503, meaning: 'this replica is stopping; retry (another replica may answer)' },
 } as const;
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;
 

@@ -180,12 +180,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The request handler (exported for tests that want no socket). */
-export function handler(svc: OrchestratorService, opts: ServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * The request handler; inflight collects the requests being handled, so that a shutdown can
+ * wait for them before the store closes.
+ */
+export function handler(svc: OrchestratorService, opts: ServerOptions, inflight = new Set<Promise<void>>()): (req: IncomingMessage, res: ServerResponse) => void {
   const table = routes(svc);
   const log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
   return (req, res) => {
-    void (async () => {
+    const done = (async () => {
       const url = new URL(req.url ?? '/', 'http://orchestrator');
       let params: string[] = [];
       const matching = table.filter((r) => {
@@ -211,12 +214,16 @@ export function handler(svc: OrchestratorService, opts: ServerOptions): (req: In
       if (!res.headersSent) send(res, { status: h.status, json: h.body });
       else res.destroy();
     });
+    inflight.add(done);
+    void done.finally(() => inflight.delete(done));
   };
 }
 
+
 /** Starts the API on host:port (port 0: any free port) and this replica's rollout ticker. */
 export async function startServer(svc: OrchestratorService, opts: ServerOptions, host = '127.0.0.1', port = 0): Promise<RunningServer> {
-  const server = createServer(handler(svc, opts));
+  const inflight = new Set<Promise<void>>();
+  const server = createServer(handler(svc, opts, inflight));
   // Long polls hold requests open; keep-alive lets many nodes share few sockets.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = MAX_WAIT_MS + 30_000;
@@ -238,8 +245,11 @@ export async function startServer(svc: OrchestratorService, opts: ServerOptions,
     url: `http://${shownHost}:${addr.port}`,
     close: async () => {
       if (timer) clearInterval(timer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      svc.close();
+      await Promise.allSettled([...inflight]);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }
