@@ -133,14 +133,15 @@ try {
   const badStart = performance.now();
   const bad = await rollout('bad', '1,10%,50%,100%', (s) => s.state === 'halted' || s.state === 'completed');
   const haltMs = bad.ms;
-  const touched = bad.s.targets.filter((tg) => tg.state === 'rolled_back').map((tg) => tg.nodeId);
-  const touchedSet = new Set(touched);
-  await waitFor('touched nodes back on v3', async () => (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).every((n) => !touchedSet.has(n.id) || !n.online || n.confirmed === 'v3'));
+  const touched = bad.s.targets.filter((tg) => tg.state === 'rolled_back');
+  // Back where each was: v3, or v2 on the nodes whose v3 activation had failed.
+  const previous = new Map(touched.map((tg) => [tg.nodeId, tg.previousRevision]));
+  await waitFor('touched nodes back on their previous revision', async () => (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).every((n) => !previous.has(n.id) || !n.online || n.confirmed === previous.get(n.id)));
   const rollbackMs = performance.now() - badStart;
   const ends = phaseEnds(parsePhases('1,10%,50%,100%'), N);
   const haltPhase = bad.s.phase; // index of the phase in progress at the halt
   const reachedPastHalt = bad.s.targets.filter((tg) => tg.position >= ends[haltPhase]! && tg.state !== 'waiting').length;
-  log(`bad bundle: ${bad.s.state} in ${seconds(haltMs)} s during phase ${haltPhase + 1} (${ends[haltPhase]} nodes); ${touched.length} touched nodes rolled back to v3 in ${seconds(rollbackMs)} s; nodes touched past that phase: ${reachedPastHalt}`);
+  log(`bad bundle: ${bad.s.state} in ${seconds(haltMs)} s during phase ${haltPhase + 1} (${ends[haltPhase]} nodes); ${touched.length} touched nodes rolled back to their previous revision in ${seconds(rollbackMs)} s; nodes touched past that phase: ${reachedPastHalt}`);
   const u1 = usage();
   const wall = (performance.now() - t) / 1000;
   log(`orchestrator: ${round(u1.cpu - u0.cpu, 1)} CPU s over ${round(wall, 1)} s of rollouts (${round((100 * (u1.cpu - u0.cpu)) / wall, 0)}% of a core); peak RSS ${u1.peakMiB} MiB`);
