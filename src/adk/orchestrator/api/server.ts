@@ -62,7 +62,9 @@ function routes(svc: OrchestratorService): Route[] {
     r('POST', '/v1/enroll', 'enroll', async (c) => ({ status: 201, json: await svc.enroll(c.req.headers, 'POST', pathOf(c.url), c.body) })),
     r('GET', '/v1/node/desired', 'node', async (c) => {
       const known = etagVersion(c.req.headers['if-none-match']);
-      const wait = Math.min(MAX_WAIT_MS, int(c.url.searchParams.get('wait_ms'), 'wait_ms', 0));
+      // A node is "seen" when a request starts; capping its wait at half the offline threshold
+      // keeps a node that sits in long polls from ever looking offline to the rollout engine.
+      const wait = Math.min(MAX_WAIT_MS, Math.floor(svc.opts.offlineAfterMs / 2), int(c.url.searchParams.get('wait_ms'), 'wait_ms', 0));
       const d = await svc.desired(c.node!.id, known, known === null ? 0 : wait);
       const etag = `"${d.version}"`;
       if (known !== null && d.version === known) return { status: 304, headers: { etag } };

@@ -105,6 +105,32 @@ for (const kind of STORE_KINDS) {
       await until('reconnected node on v1', async () => (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).every((n) => n.state === 'in_sync' && n.confirmed === 'v1'));
     });
 
+    test('a long poll answers 304 when nothing changed, and never outlasts half the offline threshold', async () => {
+      const { orch, admin } = await orchestrator(kind, { offlineAfterMs: 400 });
+      const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', {});
+      const { client } = await NodeClient.enroll(orch.url, newKey(), token);
+      const first = await client.desired();
+      assert.equal(first.etag, '"0"');
+      const started = Date.now();
+      const again = await client.desired(first.etag, 10_000);
+      assert.equal(again.state, null);
+      const took = Date.now() - started;
+      assert.ok(took >= 150 && took < 1500, `${took} ms`);
+      // A change made while the poll waits ends it at once (here the cap is 1.5 s).
+      const o2 = await orchestrator(kind, { offlineAfterMs: 3000 });
+      const { token: t2 } = await o2.admin.json<{ token: string }>('POST', '/v1/admin/tokens', {});
+      const c2 = (await NodeClient.enroll(o2.orch.url, newKey(), t2)).client;
+      await o2.admin.send('POST', '/v1/admin/bundles?revision=v1', Buffer.from('v1'));
+      const polled = Date.now();
+      const waiting = c2.desired('"0"', 10_000);
+      await new Promise((r) => setTimeout(r, 100));
+      await o2.admin.json('POST', '/v1/admin/rollback', { selector: {}, revision: 'v1' });
+      const changed = await waiting;
+      assert.ok(Date.now() - polled < 1000, 'woken by the change, not by the cap');
+      assert.equal(changed.state?.revision, 'v1');
+      assert.equal(changed.etag, '"1"');
+    });
+
     test('pause, resume, abort and the errors of the catalogue', async () => {
       const { orch, admin } = await orchestrator(kind);
       await simFleet(orch.url, admin, 4, { env: 'p' }, { start: false });
