@@ -1,6 +1,10 @@
 // Fleet simulation: N simulated node agents (real HTTP, signed requests, in this process)
 // against a real `autonomy-orchestrator serve` process on SQLite.
 //   npm run sim -- --nodes 1000 [--offline 5%] [--fail 2%] [--db postgres://…]
+//   npm run sim -- --attach URL --token-file FILE --nodes 5 [--labels k=v,…] [--state DIR]
+// (--attach enrolls simulated nodes with a running orchestrator and keeps them running until
+// Ctrl-C: the walkthrough in docs/fleet.md uses it.) A simulated node fails to activate any
+// bundle whose bytes contain `fail-activation`, standing in for a bundle whose tests fail.
 // Measures: the time for a 4-phase rollout (1,10%,50%,100%) to converge with no pauses; the
 // time for a bundle that fails everywhere to be halted and its touched nodes rolled back (and
 // checks it never reached past the phase where the budget was exceeded); the orchestrator's CPU
@@ -8,13 +12,15 @@
 // the same fleet: the ratio is the cost of phasing.
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { generateKeyPair } from '../src/common/ed25519.ts';
-import { AdminClient, SimAgent, type NodeView, type RolloutStatus } from '../src/adk/orchestrator/index.ts';
+import { gunzipSync } from 'node:zlib';
+import { generateKeyPair, loadOrCreateKey } from '../src/common/ed25519.ts';
+import { NODE_KEY, openNodeWal, walDir } from '../src/adk/audit/index.ts';
+import { AdminClient, NodeClient, SimAgent, type NodeView, type RolloutStatus } from '../src/adk/orchestrator/index.ts';
 import { phaseEnds, parsePhases } from '../src/adk/orchestrator/rollout/phases.ts';
 import { printResult, round } from './lib/report.ts';
 
@@ -24,8 +30,15 @@ const { values } = parseArgs({
     offline: { type: 'string', default: '0%' },
     fail: { type: 'string', default: '0%' },
     db: { type: 'string' },
+    attach: { type: 'string' },
+    'token-file': { type: 'string' },
+    labels: { type: 'string', default: '' },
+    state: { type: 'string' },
   },
 });
+const FAIL_MARK = 'fail-activation';
+/** True for a bundle (plain, or a .tar.gz) that holds the failure mark. */
+const failsActivation = (bytes: Buffer): boolean => bytes.includes(FAIL_MARK) || (bytes[0] === 0x1f && bytes[1] === 0x8b && gunzipSync(bytes).includes(FAIL_MARK));
 const pct = (s: string, flag: string): number => {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(s);
   if (!m) throw new Error(`${flag}: expected a percentage such as 5%`);
@@ -46,6 +59,51 @@ const every = (share: number): ((i: number) => boolean) => {
 };
 const isOffline = every(offlineShare);
 const isFlaky = (i: number): boolean => !isOffline(i) && every(failShare)(i + 1);
+
+/** Appends a few decisions to the node's WAL, closes it (sealing it) and uploads every segment. */
+async function uploadDecisions(client: NodeClient, dir: string, i: number): Promise<void> {
+  const wal = await openNodeWal(dir, { checkpointIntervalMs: 0 });
+  for (const [tool, decision] of [['fs.read', 'allow'], ['shell.exec', 'deny'], ['http.get', i % 2 ? 'allow' : 'deny']] as const) {
+    await wal.append({ kind: 'decision', tool, decision, args: { node: i }, reasons: decision === 'deny' ? ['not in the allow list'] : [], revision: 'sim' });
+  }
+  await wal.close();
+  for (const seg of readdirSync(walDir(dir)).filter((f) => f.endsWith('.wal')).sort()) {
+    await client.uploadAudit(seg, 0, readFileSync(join(walDir(dir), seg)));
+  }
+}
+
+if (values.attach) {
+  // Walkthrough mode: nodes for someone else's orchestrator, until Ctrl-C.
+  const { parseLabels } = await import('../src/adk/orchestrator/enrollment/tokens.ts');
+  const tokenFile = values['token-file'] ?? '.autonomy-orchestrator/admin.token';
+  const attached = new AdminClient(values.attach, readFileSync(tokenFile, 'utf8').trim(), 'sim');
+  const labels = parseLabels(values.labels, '--labels');
+  const fleet: SimAgent[] = [];
+  const activate = (_rev: string, bytes: Buffer): void => {
+    if (failsActivation(bytes)) throw new Error('bundle tests failed');
+  };
+  for (let i = 0; i < N; i++) {
+    // With --state each node keeps its key and audit WAL in STATE/node-I, so a restart is the
+    // same nodes reconnecting, and each run's decisions are uploaded to the orchestrator.
+    const dir = values.state ? join(values.state, `node-${i}`) : null;
+    const known = dir !== null && existsSync(join(dir, `${NODE_KEY}.key`));
+    const key = dir ? loadOrCreateKey(dir, NODE_KEY) : createPrivateKey(generateKeyPair().privatePem);
+    let a: SimAgent;
+    if (known) a = new SimAgent(new NodeClient(values.attach, key), { activate });
+    else {
+      const { token } = await attached.json<{ token: string }>('POST', '/v1/admin/tokens', { labels });
+      a = await SimAgent.enroll(values.attach, key, token, { activate });
+    }
+    a.start();
+    fleet.push(a);
+    if (dir) await uploadDecisions(a.client, dir, i);
+    log(`${known ? 'reconnected' : 'enrolled'} simulated node ${a.client.nodeId}${dir ? ` (audit WAL in ${dir})` : ''}`);
+  }
+  log(`${N} simulated nodes running against ${values.attach}; Ctrl-C to stop`);
+  await new Promise((r) => process.once('SIGINT', r));
+  await Promise.all(fleet.map((a) => a.stop()));
+  process.exit(0);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-sim-'));
 const bin = resolve(import.meta.dirname, '..', 'bin', 'autonomy-orchestrator.js');
@@ -95,8 +153,8 @@ try {
     const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels: { fleet: 'sim', idx: String(i % 10) } });
     return SimAgent.enroll(url, createPrivateKey(generateKeyPair().privatePem), token, {
       waitMs: 25_000, retryMs: 500,
-      activate: (rev) => {
-        if (rev === 'bad') throw new Error('bundle tests failed');
+      activate: (rev, bytes) => {
+        if (failsActivation(bytes)) throw new Error('bundle tests failed');
         if (rev !== 'v1' && isFlaky(i)) throw new Error('activation failed on this node');
       },
     });
@@ -104,7 +162,8 @@ try {
   log(`enrolled ${N} nodes in ${seconds(performance.now() - t)} s`);
   const online = agents.filter((_, i) => !isOffline(i));
   for (const a of online) a.start();
-  for (const rev of ['v1', 'v2', 'v3', 'bad']) await admin.send('POST', `/v1/admin/bundles?revision=${rev}`, Buffer.from(`simulated bundle ${rev}`));
+  for (const rev of ['v1', 'v2', 'v3']) await admin.send('POST', `/v1/admin/bundles?revision=${rev}`, Buffer.from(`simulated bundle ${rev}`));
+  await admin.send('POST', '/v1/admin/bundles?revision=bad', Buffer.from(`simulated bundle that will ${FAIL_MARK}`));
   await admin.json('POST', '/v1/admin/rollback', { selector: { fleet: 'sim' }, revision: 'v1' });
   await waitFor('baseline v1', async () => online.every((a) => a.active === 'v1'));
   // Let the nodes that never started be seen as offline before any rollout.
