@@ -17,7 +17,9 @@ pg_test_start() {
   bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
   PG_TEST_DIR="$(mktemp -d /tmp/autonomy-pg.XXXXXX)"
   local port
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)"
+  # A free port from the kernel (python3, else node, else a fixed high port).
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null || echo 55432)"
   local as=()
   if [ "$(id -u)" = 0 ]; then
     chown postgres "$PG_TEST_DIR"
