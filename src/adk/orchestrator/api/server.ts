@@ -71,7 +71,7 @@ function routes(svc: OrchestratorService): Route[] {
       return { json: d, headers: { etag } };
     }),
     r('GET', '/v1/node/bundles/([^/]+)', 'node', async (c) => {
-      const b = await svc.bundleFor(c.node!, decodeURIComponent(c.params[0]!));
+      const b = await svc.bundleFor(c.node!, c.params[0]!);
       return { bytes: b.bytes, type: 'application/octet-stream', headers: { 'x-autonomy-digest': `sha256:${b.digest}` } };
     }),
     r('POST', '/v1/node/status', 'node', async (c) => ({ json: await svc.report(c.node!, json(c)) })),
@@ -121,6 +121,15 @@ async function auditQuery(svc: OrchestratorService, p: URLSearchParams): Promise
   const hashed = (r: (typeof rows)[number]): HashedRecord => ({ ...(JSON.parse(r.record) as HashedRecord), hash: r.hash });
   if (format === 'csv') return { type: 'text/csv; charset=utf-8', text: `node,${csvHeader()}${rows.map((r) => `${r.node},${csvLine(hashed(r))}`).join('')}` };
   return { type: 'application/x-ndjson', text: rows.map((r) => jsonLine({ node: r.node, ...hashed(r) } as HashedRecord)).join('') };
+}
+
+/** A path segment, percent-decoded; a malformed escape is the client's error. */
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new AutonomyError('bad_request', `${JSON.stringify(p)} is not a valid path segment`);
+  }
 }
 
 /** The version an `If-None-Match: "N"` names, or null. */
@@ -195,15 +204,17 @@ export function handler(svc: OrchestratorService, opts: ServerOptions, inflight 
       let params: string[] = [];
       const matching = table.filter((r) => {
         const m = r.path.exec(url.pathname);
-        if (m) params = m.slice(1);
+        if (m) params = m.slice(1).map(decodeParam);
         return m !== null;
       });
       const route = matching.find((r) => r.method === req.method);
       if (!route) throw new AutonomyError(matching.length ? 'method_not_allowed' : 'not_found', matching.length ? `${req.method} is not allowed on ${url.pathname}` : `no endpoint ${url.pathname}`);
+      // The admin credential is checked before a body is read: no one unauthenticated makes the
+      // server buffer a bundle-sized body. (A node's signature covers its body, so it must wait.)
+      if (route.auth === 'admin') opts.checkAdmin(req.headers['authorization']);
       const body = await readBody(req, route.limit);
       const ctx: Ctx = { req, url, params, body, actor: 'admin', node: null };
       if (route.auth === 'admin') {
-        opts.checkAdmin(req.headers['authorization']);
         const who = req.headers['x-autonomy-actor'];
         ctx.actor = typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? `admin:${who}` : 'admin';
       } else if (route.auth === 'node') {
