@@ -52,7 +52,7 @@ export interface NodeView {
 /** A rollout with its per-node progress. */
 export interface RolloutStatus extends Rollout {
   counts: Record<string, number>;
-  targets: (Target & { confirmed: string | null; online: boolean; error: string | null })[];
+  targets: (Target & { confirmed: string | null; online: boolean })[];
 }
 
 /** Everything the orchestrator does, given a store. */
@@ -137,7 +137,7 @@ export class OrchestratorService {
     const now = this.opts.now();
     const targets = (await this.store.getTargets(id)).map((t) => {
       const n = nodes.get(t.nodeId);
-      return { ...t, confirmed: n?.confirmedRevision ?? null, online: !isOffline(n ?? undefined, now, this.opts), error: n?.failedRevision === r.revision ? n.reportError : null };
+      return { ...t, confirmed: n?.confirmedRevision ?? null, online: !isOffline(n ?? undefined, now, this.opts) };
     });
     const counts: Record<string, number> = {};
     for (const t of targets) counts[t.state] = (counts[t.state] ?? 0) + 1;

@@ -129,6 +129,8 @@ export interface Target {
   /** The node's revision before the rollout touched it: where a halt sends it back. */
   previousRevision: string | null;
   assignedAt: number | null;
+  /** Why the node failed this rollout's revision (kept after the node moves on). */
+  error: string | null;
 }
 
 /** An audit record as the orchestrator holds it. */

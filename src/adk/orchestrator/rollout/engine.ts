@@ -12,6 +12,7 @@ export interface NodeView {
   confirmedRevision: string | null;
   reportStatus: string | null;
   failedRevision: string | null;
+  reportError: string | null;
 }
 
 /** A rollout with its targets (in position order) and their nodes, as read under lock. */
@@ -27,6 +28,7 @@ export interface TargetPatch {
   state: Target['state'];
   previousRevision?: string | null;
   assignedAt?: number | null;
+  error?: string | null;
 }
 
 /** A change of a node's desired revision; null leaves the node on its local policy. */
@@ -85,9 +87,9 @@ export function step(view: RolloutView, now: number, opts: EngineOptions): Plan 
     if (t.state !== TargetState.assigned) continue;
     const n = view.nodes.get(t.nodeId);
     if (n?.confirmedRevision === r.revision) set(t, { state: TargetState.confirmed });
-    else if (n?.reportStatus === 'failed' && n.failedRevision === r.revision) set(t, { state: TargetState.failed });
+    else if (n?.reportStatus === 'failed' && n.failedRevision === r.revision) set(t, { state: TargetState.failed, error: n.reportError });
     else if (r.phaseTimeoutMs > 0 && t.assignedAt !== null && now - t.assignedAt >= r.phaseTimeoutMs && !isOffline(n, now, opts)) {
-      set(t, { state: TargetState.timedOut });
+      set(t, { state: TargetState.timedOut, error: `not confirmed within ${r.phaseTimeoutMs} ms` });
     }
   }
 

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS targets (
   state TEXT NOT NULL,
   previous_revision TEXT,
   assigned_at BIGINT,
+  error TEXT,
   PRIMARY KEY (rollout_id, node_id)
 );
 CREATE INDEX IF NOT EXISTS targets_node ON targets (node_id);

@@ -58,7 +58,7 @@ function rolloutOf(r: SqlRow): Rollout {
 function targetOf(r: SqlRow): Target {
   return {
     rolloutId: String(r['rollout_id']), nodeId: String(r['node_id']), position: Number(r['position']), state: String(r['state']) as TargetState,
-    previousRevision: str(r['previous_revision']), assignedAt: num(r['assigned_at']),
+    previousRevision: str(r['previous_revision']), assignedAt: num(r['assigned_at']), error: str(r['error']),
   };
 }
 
@@ -230,12 +230,13 @@ export class SqlStore implements Store {
       const targets = (await tx.all('SELECT * FROM targets WHERE rollout_id = $1 ORDER BY position', [id])).map(targetOf);
       const nodes = new Map<string, NodeView>();
       for (const row of await tx.all(
-        'SELECT n.id, n.last_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision FROM nodes n JOIN targets t ON t.node_id = n.id WHERE t.rollout_id = $1',
+        'SELECT n.id, n.last_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision, n.report_error FROM nodes n JOIN targets t ON t.node_id = n.id WHERE t.rollout_id = $1',
         [id],
       )) {
         nodes.set(String(row['id']), {
           id: String(row['id']), lastSeen: num(row['last_seen']), desiredRevision: str(row['desired_revision']),
           confirmedRevision: str(row['confirmed_revision']), reportStatus: str(row['report_status']), failedRevision: str(row['failed_revision']),
+          reportError: str(row['report_error']),
         });
       }
       const plan = fn({ rollout: rolloutOf(rows[0]!), targets, nodes });
@@ -253,6 +254,8 @@ export class SqlStore implements Store {
     for (const t of plan.targets) {
       if (t.assignedAt !== undefined) {
         await tx.run('UPDATE targets SET state = $1, previous_revision = $2, assigned_at = $3 WHERE rollout_id = $4 AND node_id = $5', [t.state, t.previousRevision ?? null, t.assignedAt, r.id, t.nodeId]);
+      } else if (t.error !== undefined) {
+        await tx.run('UPDATE targets SET state = $1, error = $2 WHERE rollout_id = $3 AND node_id = $4', [t.state, t.error, r.id, t.nodeId]);
       } else {
         await tx.run('UPDATE targets SET state = $1 WHERE rollout_id = $2 AND node_id = $3', [t.state, r.id, t.nodeId]);
       }

@@ -154,11 +154,22 @@ export function registerAdmin(program: Command): void {
       for (const k of ['node', 'since', 'until', 'tool', 'decision'] as const) if (o[k] !== undefined) q.set(k, o[k]);
       out(await (await (await adminClient(o)).send('GET', `/v1/admin/audit?${q}`)).text());
     });
-  clientOptions(audit.command('admin').description("the orchestrator's own hash-chained log of admin actions"))
+  clientOptions(audit.command('admin').description("the orchestrator's own hash-chained log of admin actions; the chain is checked, exit 1 if broken"))
     .option('--json', 'print JSON')
     .action(async (o: ClientOpts & { json?: boolean }) => {
       const list = await (await adminClient(o)).json<AdminEvent[]>('GET', '/v1/admin/events');
-      if (o.json) return void json(list);
-      for (const e of list) out(`${String(e.seq).padStart(6)}  ${when(e.time)}  ${e.actor.padEnd(24)}  ${e.action.padEnd(22)}  ${JSON.stringify(e.detail)}\n`);
+      const { adminEventHash } = await import('../../../adk/orchestrator/store/sql-store.ts');
+      let prev = '0'.repeat(64);
+      const broken = list.find((e, i) => {
+        const bad = e.seq !== i + 1 || e.prevHash !== prev || adminEventHash(e) !== e.hash;
+        prev = e.hash;
+        return bad;
+      });
+      if (o.json) json(list);
+      else for (const e of list) out(`${String(e.seq).padStart(6)}  ${when(e.time)}  ${e.actor.padEnd(24)}  ${e.action.padEnd(22)}  ${JSON.stringify(e.detail)}\n`);
+      if (broken) {
+        process.stderr.write(`autonomy-orchestrator: the admin log's hash chain breaks at seq ${broken.seq}\n`);
+        process.exitCode = ExitCode.negative;
+      }
     });
 }

@@ -14,8 +14,8 @@ function world(n: number, over: Partial<Rollout> = {}) {
     state: RolloutState.running, phase: 0, phaseStartedAt: null, phaseDoneAt: null, createdAt: 0, updatedAt: 0, reason: null, ...over,
   };
   const ids = Array.from({ length: n }, (_, i) => `n${String(i).padStart(3, '0')}`);
-  const targets: Target[] = ids.map((id, position) => ({ rolloutId: 'r1', nodeId: id, position, state: TargetState.waiting, previousRevision: null, assignedAt: null }));
-  const nodes = new Map<string, NodeView>(ids.map((id) => [id, { id, lastSeen: 0, desiredRevision: 'v1', confirmedRevision: 'v1', reportStatus: 'ok', failedRevision: null }]));
+  const targets: Target[] = ids.map((id, position) => ({ rolloutId: 'r1', nodeId: id, position, state: TargetState.waiting, previousRevision: null, assignedAt: null, error: null }));
+  const nodes = new Map<string, NodeView>(ids.map((id) => [id, { id, lastSeen: 0, desiredRevision: 'v1', confirmedRevision: 'v1', reportStatus: 'ok', failedRevision: null, reportError: null }]));
   const view: RolloutView = { rollout, targets, nodes };
   /** Applies a plan the way the store does. */
   const apply = (p: Plan | null): Plan | null => {
@@ -30,8 +30,8 @@ function world(n: number, over: Partial<Rollout> = {}) {
     for (const n of nodes.values()) {
       n.lastSeen = t;
       if (n.desiredRevision === n.confirmedRevision) continue;
-      if (fail(n.id) && n.desiredRevision === 'v2') Object.assign(n, { reportStatus: 'failed', failedRevision: 'v2' });
-      else Object.assign(n, { confirmedRevision: n.desiredRevision, reportStatus: 'ok', failedRevision: null });
+      if (fail(n.id) && n.desiredRevision === 'v2') Object.assign(n, { reportStatus: 'failed', failedRevision: 'v2', reportError: 'test_x failed' });
+      else Object.assign(n, { confirmedRevision: n.desiredRevision, reportStatus: 'ok', failedRevision: null, reportError: null });
     }
   };
   const count = (s: string): number => targets.filter((t) => t.state === s).length;
@@ -84,6 +84,7 @@ test('failures over the budget halt the rollout in that phase and roll every tou
   assert.ok(p.desired.every((d) => d.revision === 'v1' && d.source === 'halt:r1'));
   assert.equal(w.count('rolled_back'), 10);
   assert.equal(w.count('waiting'), 90, 'nothing past the failing phase was touched');
+  assert.ok(p.targets.filter((x) => x.state === 'failed').every((x) => x.error === 'test_x failed'), 'the failure is kept on the target');
   assert.equal(step(w.view, t + 1, OPTS), null, 'a halted rollout does nothing');
 });
 
