@@ -12,7 +12,7 @@
 // the same fleet: the ratio is the cost of phasing.
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +22,7 @@ import { generateKeyPair, loadOrCreateKey } from '../src/common/ed25519.ts';
 import { NODE_KEY, openNodeWal, walDir } from '../src/adk/audit/index.ts';
 import { AdminClient, NodeClient, SimAgent, type NodeView, type RolloutStatus } from '../src/adk/orchestrator/index.ts';
 import { phaseEnds, parsePhases } from '../src/adk/orchestrator/rollout/phases.ts';
+import { AuditUploader } from '../src/adk/orchestrator/agent/audit-uploader.ts';
 import { printResult, round } from './lib/report.ts';
 
 const { values } = parseArgs({
@@ -67,9 +68,7 @@ async function uploadDecisions(client: NodeClient, dir: string, i: number): Prom
     await wal.append({ kind: 'decision', tool, decision, args: { node: i }, reasons: decision === 'deny' ? ['not in the allow list'] : [], revision: 'sim' });
   }
   await wal.close();
-  for (const seg of readdirSync(walDir(dir)).filter((f) => f.endsWith('.wal')).sort()) {
-    await client.uploadAudit(seg, 0, readFileSync(join(walDir(dir), seg)));
-  }
+  await new AuditUploader(client, walDir(dir)).sync();
 }
 
 if (values.attach) {

@@ -8,6 +8,7 @@ import type { Store } from './store/store.ts';
 export { AdminClient } from './api/client.ts';
 export { NodeClient, type StatusReport } from './agent/node-client.ts';
 export { SimAgent, type SimAgentOptions, type Activate } from './agent/sim-agent.ts';
+export { AuditUploader, type UploadPosition } from './agent/audit-uploader.ts';
 export { OrchestratorService, type NodeView, type RolloutStatus, type DesiredState } from './service.ts';
 export { openStore, isPostgresUrl } from './store/open.ts';
 export type { Store } from './store/store.ts';
