@@ -23,6 +23,8 @@ export interface SimAgentOptions {
 export class SimAgent {
   readonly client: NodeClient;
   active: string | null = null;
+  /** The last error of a poll round (the agent retries; tests and the simulation read it). */
+  lastError: Error | null = null;
   #etag: string | null = null;
   #running = false;
   #abort: AbortController | null = null;
@@ -84,8 +86,9 @@ export class SimAgent {
     while (this.#running) {
       try {
         await this.syncOnce(signal);
-      } catch {
+      } catch (e) {
         if (!this.#running) return;
+        this.lastError = e as Error;
         // Offline or refused: keep the active revision and retry after a fixed delay.
         await new Promise((r) => setTimeout(r, this.#opts.retryMs));
       }

@@ -39,8 +39,3 @@ export function checkLabels(v: unknown, what = 'labels'): Labels {
   }
   return v as Labels;
 }
-
-/** `k=v,k2=v2`, keys sorted. */
-export function formatLabels(labels: Labels): string {
-  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
-}

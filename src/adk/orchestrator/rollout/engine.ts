@@ -67,7 +67,7 @@ export function isOffline(n: NodeView | undefined, now: number, opts: EngineOpti
 }
 
 /** The number of failed and timed-out targets. */
-export function failureCount(targets: readonly { state: string }[]): number {
+function failureCount(targets: readonly { state: string }[]): number {
   return targets.filter((t) => FAILED.has(t.state)).length;
 }
 

@@ -37,11 +37,6 @@ export function phaseEnds(phases: readonly PhaseSpec[], n: number): number[] {
   });
 }
 
-/** The phases back in their command-line form. */
-export function formatPhases(phases: readonly PhaseSpec[]): string {
-  return phases.map((p) => (p.percent !== undefined ? `${p.percent}%` : String(p.count))).join(',');
-}
-
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses `500ms`, `90s`, `5m`, `1h`, `2d` (or `0`) into milliseconds. */
