@@ -11,7 +11,7 @@ import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.t
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
-import type { NodeReport, Store } from './store/store.ts';
+import type { AdminEventInput, NodeReport, Store } from './store/store.ts';
 import { RolloutState, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
 
 /** Settings of the service. */
@@ -78,9 +78,9 @@ export class OrchestratorService {
 
   // ---- admin -----------------------------------------------------------------------------
 
-  /** Records an admin action in the hash-chained admin log. */
-  async audit(actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
-    await this.store.appendAdminEvent({ time: this.opts.now(), actor, action, detail });
+  /** An entry of the admin log, stamped now; the store appends it with the action it records. */
+  #event(actor: string, action: string, detail: Record<string, unknown>): AdminEventInput {
+    return { time: this.opts.now(), actor, action, detail };
   }
 
   /** Creates a one-time enrollment token. */
@@ -89,9 +89,9 @@ export class OrchestratorService {
     if (!(Number.isSafeInteger(expiresInMs) && expiresInMs > 0)) throw new AutonomyError('bad_request', 'expires_in_ms must be a positive integer');
     const token = newEnrollmentToken();
     const now = this.opts.now();
-    await this.store.createToken({ hash: tokenHash(token), labels: l, createdAt: now, expiresAt: now + expiresInMs, usedAt: null, usedBy: null });
     // The token itself is never logged: the log must not enroll anyone.
-    await this.audit(actor, 'token.create', { labels: l, expires_at: now + expiresInMs, token_hash: tokenHash(token).slice(0, 16) });
+    await this.store.createToken({ hash: tokenHash(token), labels: l, createdAt: now, expiresAt: now + expiresInMs, usedAt: null, usedBy: null },
+      [this.#event(actor, 'token.create', { labels: l, expires_at: now + expiresInMs, token_hash: tokenHash(token).slice(0, 16) })]);
     return { token, labels: l, expires_at: now + expiresInMs };
   }
 
@@ -100,8 +100,7 @@ export class OrchestratorService {
     if (!/^[A-Za-z0-9._:+-]{1,128}$/.test(revision)) throw new AutonomyError('bad_request', `revision ${JSON.stringify(revision)}: use 1–128 letters, digits and . _ : + -`);
     if (bytes.length === 0) throw new AutonomyError('bad_request', 'the bundle is empty');
     const b: BundleRecord = { revision, digest: sha256Hex(bytes), size: bytes.length, pushedAt: this.opts.now() };
-    const res = await this.store.putBundle(b, bytes);
-    if (res === 'created') await this.audit(actor, 'bundle.push', { revision, digest: b.digest, size: b.size });
+    const res = await this.store.putBundle(b, bytes, [this.#event(actor, 'bundle.push', { revision, digest: b.digest, size: b.size })]);
     return { ...(res === 'created' ? b : (await this.store.getBundle(revision))!), created: res === 'created' };
   }
 
@@ -123,8 +122,8 @@ export class OrchestratorService {
       maxFailures: nonNeg(req.max_failures, 'max_failures'), phaseTimeoutMs: nonNeg(req.phase_timeout_ms, 'phase_timeout_ms'), pauseMs: nonNeg(req.pause_ms, 'pause_ms'),
       state: RolloutState.running, phase: 0, phaseStartedAt: null, phaseDoneAt: null, createdAt: now, updatedAt: now, reason: null,
     };
-    await this.store.createRollout(r, nodes.map((n) => n.id));
-    await this.audit(actor, 'rollout.create', { rollout: r.id, revision: r.revision, selector, phases: req.phases, nodes: nodes.length, max_failures: r.maxFailures });
+    await this.store.createRollout(r, nodes.map((n) => n.id),
+      [this.#event(actor, 'rollout.create', { rollout: r.id, revision: r.revision, selector, phases: req.phases, nodes: nodes.length, max_failures: r.maxFailures })]);
     await this.stepRollout(r.id);
     return this.rolloutStatus(r.id);
   }
@@ -147,13 +146,16 @@ export class OrchestratorService {
   /** pause, resume or abort; throws rollout_state when the rollout is not in a state that allows it. */
   async controlRollout(actor: string, id: string, action: 'pause' | 'resume' | 'abort'): Promise<RolloutStatus> {
     const now = this.opts.now();
-    const plan = await this.store.withRollout(id, (v) => (action === 'abort' ? abort(v, now) : setPaused(v, now, action === 'pause')));
+    const plan = await this.store.withRollout(id, (v) => {
+      const p = action === 'abort' ? abort(v, now) : setPaused(v, now, action === 'pause');
+      p?.events.unshift({ actor, action: `rollout.${action}`, detail: { rollout: id } });
+      return p;
+    });
     if (!plan) {
       const r = await this.store.getRollout(id);
       throw new AutonomyError('rollout_state', `rollout ${id} is ${r?.state}; it cannot be ${action === 'abort' ? 'aborted' : action === 'pause' ? 'paused' : 'resumed'}`);
     }
-    await this.audit(actor, `rollout.${action}`, { rollout: id });
-    await this.#applied(plan, 'orchestrator');
+    this.#wake(plan);
     return this.rolloutStatus(id);
   }
 
@@ -162,8 +164,8 @@ export class OrchestratorService {
     const selector = checkLabels(selectorIn ?? {}, 'selector');
     if (!(await this.store.getBundle(revision))) throw new AutonomyError('bundle_not_found', `no bundle with revision ${JSON.stringify(revision)}`);
     const id = `rb-${randomBytes(4).toString('hex')}`;
-    const res = await this.store.rollback(selector, revision, `rollback:${id}`, this.opts.now());
-    await this.audit(actor, 'rollback', { id, selector, revision, nodes: res.nodes.length, aborted: res.aborted });
+    const res = await this.store.rollback(selector, revision, `rollback:${id}`, this.opts.now(),
+      (r) => [this.#event(actor, 'rollback', { id, selector, revision, nodes: r.nodes.length, aborted: r.aborted })]);
     for (const n of res.nodes) this.#changes.emit(n);
     return { nodes: res.nodes.length, aborted: res.aborted, revision };
   }
@@ -194,7 +196,7 @@ export class OrchestratorService {
   async stepRollout(id: string): Promise<boolean> {
     const now = this.opts.now();
     const plan = await this.store.withRollout(id, (v) => step(v, now, this.opts));
-    if (plan) await this.#applied(plan, 'orchestrator');
+    if (plan) this.#wake(plan);
     return plan !== null;
   }
 
@@ -203,9 +205,9 @@ export class OrchestratorService {
     for (const id of await this.store.activeRolloutIds()) await this.stepRollout(id);
   }
 
-  async #applied(plan: Plan, actor: string): Promise<void> {
+  /** Ends the long polls of the nodes whose desired state the plan changed. */
+  #wake(plan: Plan): void {
     for (const d of plan.desired) this.#changes.emit(d.nodeId);
-    for (const e of plan.events) await this.audit(actor, e.action, e.detail);
   }
 
   // ---- nodes -------------------------------------------------------------------------------
@@ -224,8 +226,8 @@ export class OrchestratorService {
     const claim = readClaim(headers);
     if (claim.nodeId !== id) throw new AutonomyError('signature_invalid', `the request is signed as ${claim.nodeId} but the key's id is ${id}`);
     checkSignature(claim, key, method, path, body, this.opts.now(), this.opts.signatureWindowMs);
-    const node = await this.store.enroll(tokenHash(req.token), { id, publicKey: req.public_key }, this.opts.now());
-    await this.audit(`node:${id}`, 'node.enroll', { node: id, labels: node.labels });
+    const node = await this.store.enroll(tokenHash(req.token), { id, publicKey: req.public_key }, this.opts.now(),
+      (n) => [this.#event(`node:${id}`, 'node.enroll', { node: id, labels: n.labels })]);
     return { node_id: id, labels: node.labels };
   }
 
@@ -312,8 +314,7 @@ export class OrchestratorService {
       const v = verifyUpload(node.id, current.audit, this.#key(node), up, held);
       if (!v.ok) {
         if (v.code === 'audit_tampered') {
-          await this.store.flagAudit(node.id, v.reason);
-          await this.audit(`node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason });
+          await this.store.flagAudit(node.id, v.reason, [this.#event(`node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason })]);
         }
         throw new AutonomyError(v.code, v.reason);
       }

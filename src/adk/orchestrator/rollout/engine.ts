@@ -38,8 +38,9 @@ export interface DesiredChange {
   source: string;
 }
 
-/** Something worth an entry in the admin audit log (done by the orchestrator itself). */
+/** Something worth an entry in the admin audit log; by the orchestrator itself unless actor says. */
 export interface EngineEvent {
+  actor?: string;
   action: string;
   detail: Record<string, unknown>;
 }

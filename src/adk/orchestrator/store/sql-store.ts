@@ -6,7 +6,7 @@ import type { Plan, RolloutView, NodeView } from '../rollout/engine.ts';
 import { isActive, selects, type AdminEvent, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
-import type { AdminEventInput, AuditAppend, NodeReport, RollbackResult, Store } from './store.ts';
+import type { AdminEventInput, AuditAppend, Events, NodeReport, RollbackResult, Store } from './store.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -117,18 +117,23 @@ export class SqlStore implements Store {
     return this.#db.close();
   }
 
-  async createToken(t: TokenRecord): Promise<void> {
-    await this.#db.run('INSERT INTO tokens (hash, labels, created_at, expires_at) VALUES ($1, $2, $3, $4)', [t.hash, JSON.stringify(t.labels), t.createdAt, t.expiresAt]);
+  createToken(t: TokenRecord, events: Events): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run('INSERT INTO tokens (hash, labels, created_at, expires_at) VALUES ($1, $2, $3, $4)', [t.hash, JSON.stringify(t.labels), t.createdAt, t.expiresAt]);
+      await appendEvents(tx, events);
+    });
   }
 
-  enroll(tokenHash: string, node: { id: string; publicKey: string }, now: number): Promise<NodeRecord> {
+  enroll(tokenHash: string, node: { id: string; publicKey: string }, now: number, events: (n: NodeRecord) => Events): Promise<NodeRecord> {
     return this.#db.transaction(async (tx) => {
       // The conditional update is the one-time guarantee: of two concurrent uses, one changes no row.
       const used = await tx.all('UPDATE tokens SET used_at = $1, used_by = $2 WHERE hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING labels', [now, node.id, tokenHash]);
       if (used.length === 0) throw new AutonomyError('token_invalid', 'the enrollment token is unknown, expired or already used');
       if ((await tx.all('SELECT id FROM nodes WHERE id = $1', [node.id])).length > 0) throw new AutonomyError('node_exists', `node ${node.id} is already enrolled`);
       await tx.run('INSERT INTO nodes (id, public_key, labels, enrolled_at, last_seen) VALUES ($1, $2, $3, $4, $4)', [node.id, node.publicKey, String(used[0]!['labels']), now]);
-      return nodeOf((await tx.all('SELECT * FROM nodes WHERE id = $1', [node.id]))[0]!);
+      const n = nodeOf((await tx.all('SELECT * FROM nodes WHERE id = $1', [node.id]))[0]!);
+      await appendEvents(tx, events(n));
+      return n;
     });
   }
 
@@ -155,7 +160,7 @@ export class SqlStore implements Store {
     return n > 0;
   }
 
-  async putBundle(b: BundleRecord, bytes: Buffer): Promise<'created' | 'exists'> {
+  async putBundle(b: BundleRecord, bytes: Buffer, events: Events): Promise<'created' | 'exists'> {
     return this.#db.transaction(async (tx) => {
       const held = await tx.all(`SELECT digest FROM bundles WHERE revision = $1${this.#db.dialect.forUpdate}`, [b.revision]);
       if (held.length > 0) {
@@ -163,6 +168,7 @@ export class SqlStore implements Store {
         throw new AutonomyError('bundle_conflict', `revision ${b.revision} is already held with digest ${String(held[0]!['digest'])}; a revision names one bundle`);
       }
       await tx.run('INSERT INTO bundles (revision, digest, size, bytes, pushed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (revision) DO NOTHING', [b.revision, b.digest, b.size, bytes, b.pushedAt]);
+      await appendEvents(tx, events);
       return 'created';
     });
   }
@@ -181,7 +187,7 @@ export class SqlStore implements Store {
     return (await this.#db.all('SELECT revision, digest, size, pushed_at FROM bundles ORDER BY pushed_at, revision')).map(bundleOf);
   }
 
-  createRollout(r: Rollout, nodeIds: readonly string[]): Promise<void> {
+  createRollout(r: Rollout, nodeIds: readonly string[], events: Events): Promise<void> {
     return this.#db.transaction(async (tx) => {
       // Serializes creations and rollbacks: the overlap check and the insert are one step.
       await tx.lock('autonomy-orchestrator-rollouts');
@@ -197,6 +203,7 @@ export class SqlStore implements Store {
       for (const id of nodeIds) {
         await tx.run('INSERT INTO targets (rollout_id, node_id, position, state) VALUES ($1, $2, $3, $4)', [r.id, id, pos++, 'waiting']);
       }
+      await appendEvents(tx, events);
     });
   }
 
@@ -261,9 +268,10 @@ export class SqlStore implements Store {
       }
     }
     for (const d of plan.desired) await setDesired(tx, d.nodeId, d.revision, d.source);
+    await appendEvents(tx, plan.events.map((e) => ({ time: r.updatedAt, actor: e.actor ?? 'orchestrator', action: e.action, detail: e.detail })));
   }
 
-  rollback(selector: Labels, revision: string, source: string, now: number): Promise<RollbackResult> {
+  rollback(selector: Labels, revision: string, source: string, now: number, events: (r: RollbackResult) => Events): Promise<RollbackResult> {
     return this.#db.transaction(async (tx) => {
       await tx.lock('autonomy-orchestrator-rollouts');
       const nodes = (await tx.all('SELECT id, labels FROM nodes ORDER BY id')).filter((r) => selects(selector, JSON.parse(String(r['labels'])) as Labels)).map((r) => String(r['id']));
@@ -275,6 +283,7 @@ export class SqlStore implements Store {
         }
       }
       for (const id of nodes) await setDesired(tx, id, revision, source);
+      await appendEvents(tx, events({ nodes, aborted }));
       return { nodes, aborted };
     });
   }
@@ -298,8 +307,11 @@ export class SqlStore implements Store {
     return (await this.#db.all('SELECT * FROM audit_records WHERE node_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3', [nodeId, seq, limit])).map(recordOf);
   }
 
-  async flagAudit(nodeId: string, reason: string): Promise<void> {
-    await this.#db.run('UPDATE nodes SET audit_flag = $1 WHERE id = $2', [reason, nodeId]);
+  flagAudit(nodeId: string, reason: string, events: Events): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run('UPDATE nodes SET audit_flag = $1 WHERE id = $2', [reason, nodeId]);
+      await appendEvents(tx, events);
+    });
   }
 
   async queryAudit(q: AuditQuery): Promise<StoredRecord[]> {
@@ -319,21 +331,35 @@ export class SqlStore implements Store {
     return (await this.#db.all(sql, params)).map(recordOf);
   }
 
-  appendAdminEvent(e: AdminEventInput): Promise<AdminEvent> {
-    return this.#db.transaction(async (tx) => {
-      // The chain needs one writer at a time, across replicas.
-      await tx.lock('autonomy-orchestrator-admin-log');
-      const last = (await tx.all('SELECT seq, hash FROM admin_events ORDER BY seq DESC LIMIT 1'))[0];
-      const base = { seq: last ? Number(last['seq']) + 1 : 1, time: e.time, actor: e.actor, action: e.action, detail: e.detail, prevHash: last ? String(last['hash']) : GENESIS };
-      const event: AdminEvent = { ...base, hash: adminEventHash(base) };
-      await tx.run('INSERT INTO admin_events (seq, time, actor, action, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)', [event.seq, event.time, event.actor, event.action, JSON.stringify(event.detail), event.prevHash, event.hash]);
-      return event;
-    });
+  async appendAdminEvent(e: AdminEventInput): Promise<AdminEvent> {
+    return this.#db.transaction(async (tx) => (await appendEvents(tx, [e]))[0]!);
   }
 
   async listAdminEvents(sinceSeq = 0): Promise<AdminEvent[]> {
     return (await this.#db.all('SELECT * FROM admin_events WHERE seq > $1 ORDER BY seq', [sinceSeq])).map(eventOf);
   }
+}
+
+/**
+ * Chains events onto the admin log inside the caller's transaction. The lock serializes
+ * writers across replicas; it is always the last lock a transaction takes, so it cannot
+ * complete a deadlock cycle.
+ */
+async function appendEvents(tx: SqlTx, events: Events): Promise<AdminEvent[]> {
+  if (events.length === 0) return [];
+  await tx.lock('autonomy-orchestrator-admin-log');
+  const last = (await tx.all('SELECT seq, hash FROM admin_events ORDER BY seq DESC LIMIT 1'))[0];
+  let seq = last ? Number(last['seq']) : 0;
+  let prevHash = last ? String(last['hash']) : GENESIS;
+  const out: AdminEvent[] = [];
+  for (const e of events) {
+    const base = { seq: ++seq, time: e.time, actor: e.actor, action: e.action, detail: e.detail, prevHash };
+    const event: AdminEvent = { ...base, hash: adminEventHash(base) };
+    await tx.run('INSERT INTO admin_events (seq, time, actor, action, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)', [event.seq, event.time, event.actor, event.action, JSON.stringify(event.detail), event.prevHash, event.hash]);
+    prevHash = event.hash;
+    out.push(event);
+  }
+  return out;
 }
 
 /** Sets a node's desired revision and bumps its version (the ETag) if it changes. */

@@ -14,8 +14,8 @@ const T0 = 1_700_000_000_000;
 
 async function enrolled(store: Store, ids: string[], labels: Record<string, string> = { env: 'prod' }): Promise<void> {
   for (const id of ids) {
-    await store.createToken({ hash: `h-${id}`, labels, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null });
-    await store.enroll(`h-${id}`, { id, publicKey: `pem-${id}` }, T0);
+    await store.createToken({ hash: `h-${id}`, labels, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null }, []);
+    await store.enroll(`h-${id}`, { id, publicKey: `pem-${id}` }, T0, () => []);
   }
 }
 
@@ -34,17 +34,17 @@ for (const kind of STORE_KINDS) {
   describe(`store: ${kind.name}`, { skip: kind.skip }, () => {
     test('a token enrolls exactly one node, with its labels, before it expires', async () => {
       const s = await freshStore(kind);
-      await s.createToken({ hash: 'h1', labels: { env: 'prod', site: 'a' }, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null });
-      const n = await s.enroll('h1', { id: 'n1', publicKey: 'pem' }, T0 + 1);
+      await s.createToken({ hash: 'h1', labels: { env: 'prod', site: 'a' }, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null }, []);
+      const n = await s.enroll('h1', { id: 'n1', publicKey: 'pem' }, T0 + 1, () => []);
       assert.deepEqual(n.labels, { env: 'prod', site: 'a' });
       assert.equal(n.desiredVersion, 0);
-      await assert.rejects(s.enroll('h1', { id: 'n2', publicKey: 'pem' }, T0 + 2), { code: 'token_invalid' });
-      await s.createToken({ hash: 'h2', labels: {}, createdAt: T0, expiresAt: T0 + 10, usedAt: null, usedBy: null });
-      await assert.rejects(s.enroll('h2', { id: 'n3', publicKey: 'pem' }, T0 + 10), { code: 'token_invalid' });
-      await s.createToken({ hash: 'h3', labels: {}, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null });
-      await assert.rejects(s.enroll('h3', { id: 'n1', publicKey: 'pem' }, T0 + 2), { code: 'node_exists' });
+      await assert.rejects(s.enroll('h1', { id: 'n2', publicKey: 'pem' }, T0 + 2, () => []), { code: 'token_invalid' });
+      await s.createToken({ hash: 'h2', labels: {}, createdAt: T0, expiresAt: T0 + 10, usedAt: null, usedBy: null }, []);
+      await assert.rejects(s.enroll('h2', { id: 'n3', publicKey: 'pem' }, T0 + 10, () => []), { code: 'token_invalid' });
+      await s.createToken({ hash: 'h3', labels: {}, createdAt: T0, expiresAt: T0 + HOUR, usedAt: null, usedBy: null }, []);
+      await assert.rejects(s.enroll('h3', { id: 'n1', publicKey: 'pem' }, T0 + 2, () => []), { code: 'node_exists' });
       // A failed enrollment does not burn the token.
-      await s.enroll('h3', { id: 'n4', publicKey: 'pem' }, T0 + 3);
+      await s.enroll('h3', { id: 'n4', publicKey: 'pem' }, T0 + 3, () => []);
       assert.deepEqual((await s.listNodes({ site: 'a' })).map((x) => x.id), ['n1']);
     });
 
@@ -66,9 +66,10 @@ for (const kind of STORE_KINDS) {
       const s = await freshStore(kind);
       const bytes = Buffer.from([0, 1, 2, 255]);
       const b = { revision: 'v1', digest: 'd1', size: 4, pushedAt: T0 };
-      assert.equal(await s.putBundle(b, bytes), 'created');
-      assert.equal(await s.putBundle(b, bytes), 'exists');
-      await assert.rejects(s.putBundle({ ...b, digest: 'd2' }, bytes), { code: 'bundle_conflict' });
+      assert.equal(await s.putBundle(b, bytes, []), 'created');
+      assert.equal(await s.putBundle(b, bytes, []), 'exists');
+      await assert.rejects(s.putBundle({ ...b, digest: 'd2' }, bytes, [{ time: T0, actor: 'a', action: 'bundle.push', detail: {} }]), { code: 'bundle_conflict' });
+      assert.deepEqual(await s.listAdminEvents(), [], 'a refused action leaves no entry');
       assert.deepEqual(await s.getBundleBytes('v1'), bytes);
       assert.deepEqual(await s.getBundle('v1'), b);
       assert.equal(await s.getBundle('nope'), null);
@@ -77,9 +78,9 @@ for (const kind of STORE_KINDS) {
     test('rollouts: a node is in one active rollout at a time; plans apply atomically and bump the ETag', async () => {
       const s = await freshStore(kind);
       await enrolled(s, ['a', 'b', 'c']);
-      await s.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'));
-      await s.createRollout(rollout('r1'), ['a', 'b', 'c']);
-      await assert.rejects(s.createRollout(rollout('r2'), ['c']), { code: 'rollout_conflict' });
+      await s.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'), []);
+      await s.createRollout(rollout('r1'), ['a', 'b', 'c'], []);
+      await assert.rejects(s.createRollout(rollout('r2'), ['c'], []), { code: 'rollout_conflict' });
       const opts = { offlineAfterMs: HOUR };
       const plan = await s.withRollout('r1', (v) => step(v, T0 + 1, opts));
       assert.equal(plan?.desired.length, 1);
@@ -103,8 +104,8 @@ for (const kind of STORE_KINDS) {
       after(() => Promise.all([s1.close(), s2.close()]));
       const ids = Array.from({ length: 20 }, (_, i) => `n${String(i).padStart(2, '0')}`);
       await enrolled(s1, ids);
-      await s1.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'));
-      await s1.createRollout(rollout('r1', { phases: [{ percent: 50 }, { percent: 100 }] }), ids);
+      await s1.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'), []);
+      await s1.createRollout(rollout('r1', { phases: [{ percent: 50 }, { percent: 100 }] }), ids, []);
       const opts = { offlineAfterMs: HOUR };
       const plans = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? s1 : s2).withRollout('r1', (v) => step(v, T0 + 1, opts))));
       assert.equal(plans.filter((p) => p !== null).length, 1, 'exactly one step started the phase');
@@ -116,10 +117,12 @@ for (const kind of STORE_KINDS) {
       const s = await freshStore(kind);
       await enrolled(s, ['a', 'b']);
       await enrolled(s, ['z'], { env: 'dev' });
-      await s.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'));
-      await s.createRollout(rollout('r1'), ['a', 'b']);
-      const res = await s.rollback({ env: 'prod' }, 'v1', 'rollback:1', T0 + 5);
+      await s.putBundle({ revision: 'v2', digest: 'd', size: 1, pushedAt: T0 }, Buffer.from('x'), []);
+      await s.createRollout(rollout('r1'), ['a', 'b'], []);
+      const res = await s.rollback({ env: 'prod' }, 'v1', 'rollback:1', T0 + 5, (r) => [{ time: T0 + 5, actor: 'admin', action: 'rollback', detail: { nodes: r.nodes.length } }]);
       assert.deepEqual(res, { nodes: ['a', 'b'], aborted: ['r1'] });
+      // The action and its admin-log entry commit together.
+      assert.deepEqual((await s.listAdminEvents()).map((e) => [e.action, e.detail]), [['rollback', { nodes: 2 }]]);
       assert.equal((await s.getRollout('r1'))!.state, 'aborted');
       assert.deepEqual((await s.listNodes()).map((n) => [n.id, n.desiredRevision]), [['a', 'v1'], ['b', 'v1'], ['z', null]]);
     });
@@ -140,7 +143,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await q({ since: t + 5n, until: t + 20n }), ['b1', 'a2']);
       assert.equal((await s.queryAudit({ node: 'a' }))[0]!.time, String(t));
       assert.deepEqual((await s.auditRecordsFrom('a', 2, 10)).map((r) => r.seq), [2, 3]);
-      await s.flagAudit('b', 'chain_break at seq 2');
+      await s.flagAudit('b', 'chain_break at seq 2', []);
       assert.equal((await s.getNode('b'))!.auditFlag, 'chain_break at seq 2');
     });
 
