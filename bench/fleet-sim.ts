@@ -99,7 +99,10 @@ if (values.attach) {
     log(`${known ? 'reconnected' : 'enrolled'} simulated node ${a.client.nodeId}${dir ? ` (audit WAL in ${dir})` : ''}`);
   }
   log(`${N} simulated nodes running against ${values.attach}; Ctrl-C to stop`);
-  await new Promise((r) => process.once('SIGINT', r));
+  await new Promise((r) => {
+    process.once('SIGINT', r);
+    process.once('SIGTERM', r);
+  });
   await Promise.all(fleet.map((a) => a.stop()));
   process.exit(0);
 }

@@ -201,14 +201,10 @@ export function handler(svc: OrchestratorService, opts: ServerOptions, inflight 
   return (req, res) => {
     const done = (async () => {
       const url = new URL(req.url ?? '/', 'http://orchestrator');
-      let params: string[] = [];
-      const matching = table.filter((r) => {
-        const m = r.path.exec(url.pathname);
-        if (m) params = m.slice(1).map(decodeParam);
-        return m !== null;
-      });
+      const matching = table.filter((r) => r.path.test(url.pathname));
       const route = matching.find((r) => r.method === req.method);
       if (!route) throw new AutonomyError(matching.length ? 'method_not_allowed' : 'not_found', matching.length ? `${req.method} is not allowed on ${url.pathname}` : `no endpoint ${url.pathname}`);
+      const params = route.path.exec(url.pathname)!.slice(1).map(decodeParam);
       // The admin credential is checked before a body is read: no one unauthenticated makes the
       // server buffer a bundle-sized body. (A node's signature covers its body, so it must wait.)
       if (route.auth === 'admin') opts.checkAdmin(req.headers['authorization']);
@@ -231,7 +227,6 @@ export function handler(svc: OrchestratorService, opts: ServerOptions, inflight 
     void done.finally(() => inflight.delete(done));
   };
 }
-
 
 /** Starts the API on host:port (port 0: any free port) and this replica's rollout ticker. */
 export async function startServer(svc: OrchestratorService, opts: ServerOptions, host = '127.0.0.1', port = 0): Promise<RunningServer> {
