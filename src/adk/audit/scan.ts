@@ -162,7 +162,7 @@ export async function scanWal(fs: WalFs, dir: string, opts: ScanOptions = {}): P
 }
 
 /** The first chain rule a record breaks, as [code, reason], or null. */
-function chainProblem(rec: WalRecord, prev: WalRecord | null, prevHash: string, firstOf: SegmentRef | null, pubKeyId: string | null, publicKey: KeyObject | undefined): [string, string] | null {
+export function chainProblem(rec: WalRecord, prev: WalRecord | null, prevHash: string, firstOf: SegmentRef | null, pubKeyId: string | null, publicKey: KeyObject | undefined): [string, string] | null {
   const prevSeq = prev?.seq ?? 0;
   const prevEpoch = prev?.epoch ?? 1;
   if (firstOf && rec.seq !== firstOf.firstSeq) return ['segment_name', `segment ${firstOf.name} starts with seq ${rec.seq}`];

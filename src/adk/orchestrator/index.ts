@@ -1,0 +1,57 @@
+// The orchestrator's public entry: start a server on a store; the clients; the engine for tests.
+import { adminChecker } from './auth/admin.ts';
+import { startServer, type RunningServer } from './api/server.ts';
+import { OrchestratorService, type ServiceOptions } from './service.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+
+export { AdminClient } from './api/client.ts';
+export { NodeClient, type StatusReport } from './agent/node-client.ts';
+export { SimAgent, type SimAgentOptions, type Activate } from './agent/sim-agent.ts';
+export { AuditUploader, type UploadPosition } from './agent/audit-uploader.ts';
+export { OrchestratorService, type NodeView, type RolloutStatus, type DesiredState } from './service.ts';
+export { openStore, isPostgresUrl } from './store/open.ts';
+export type { Store } from './store/store.ts';
+export { HTTP_ERRORS } from './api/errors.ts';
+export { loadOrCreateAdminToken, newAdminToken } from './auth/admin.ts';
+
+/** Options of startOrchestrator. */
+export interface OrchestratorOptions extends Partial<ServiceOptions> {
+  /** A SQLite file, ':memory:', or a postgres:// URL. */
+  db: string;
+  adminToken: string;
+  host?: string;
+  port?: number;
+  /** How often this replica steps active rollouts (default 250 ms). */
+  tickMs?: number;
+  log?: (line: string) => void;
+}
+
+/** A running orchestrator replica. */
+export interface Orchestrator extends RunningServer {
+  service: OrchestratorService;
+  store: Store;
+}
+
+/** Opens the store and serves the API; close() stops the server and closes the store. */
+export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchestrator> {
+  const store = await openStore(o.db);
+  const { db: _db, adminToken, host, port, tickMs, log, ...svcOpts } = o;
+  const service = new OrchestratorService(store, svcOpts);
+  let server: RunningServer;
+  try {
+    server = await startServer(service, { checkAdmin: adminChecker(adminToken), tickMs: tickMs ?? 250, ...(log && { log }) }, host ?? '127.0.0.1', port ?? 0);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return {
+    ...server,
+    service,
+    store,
+    close: async () => {
+      await server.close();
+      await store.close();
+    },
+  };
+}

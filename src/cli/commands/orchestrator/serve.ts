@@ -1,0 +1,48 @@
+// `autonomy-orchestrator serve`: one replica of the control plane on a store.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { AutonomyError } from '../../../common/errors.ts';
+import { DEFAULT_PORT, defaultTokenFile, homeDir, out } from './common.ts';
+
+/** Parses `host:port`, `:port` or `port`. */
+export function parseAddr(text: string): { host: string; port: number } {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d+)$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new AutonomyError('bad_addr', `--addr ${JSON.stringify(text)}: expected host:port, :port or port`);
+  return { host: (m[1] || '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+}
+
+/** Registers `serve`. */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the orchestrator API (one replica; several may share one PostgreSQL database)')
+    .option('--db <file|url>', 'SQLite file, or postgres://user@host/db (default: $AUTONOMY_ORCHESTRATOR_DB or .autonomy-orchestrator/orchestrator.db)')
+    .option('--addr <host:port>', `listen address (default 127.0.0.1:${DEFAULT_PORT}; port 0 picks a free one)`)
+    .option('--admin-token-file <file>', 'admin token file, created if missing; replicas must share it (default: .autonomy-orchestrator/admin.token; $AUTONOMY_ORCHESTRATOR_TOKEN overrides)')
+    .option('--tick <duration>', 'how often this replica steps active rollouts', '250ms')
+    .option('--offline-after <duration>', 'a node unseen this long is offline (its rollout step waits, it does not fail)', '30s')
+    .action(async (o: { db?: string; addr?: string; adminTokenFile?: string; tick: string; offlineAfter: string }) => {
+      const { startOrchestrator, loadOrCreateAdminToken } = await import('../../../adk/orchestrator/index.ts');
+      const { parseDuration } = await import('../../../adk/orchestrator/rollout/phases.ts');
+      const { redactUrl } = await import('../../../adk/orchestrator/store/postgres.ts');
+      const db = o.db ?? process.env['AUTONOMY_ORCHESTRATOR_DB'] ?? join(homeDir(), 'orchestrator.db');
+      const { host, port } = parseAddr(o.addr ?? `127.0.0.1:${DEFAULT_PORT}`);
+      const tokenFile = o.adminTokenFile ?? defaultTokenFile();
+      const adminToken = process.env['AUTONOMY_ORCHESTRATOR_TOKEN'] ?? loadOrCreateAdminToken(tokenFile);
+      const orch = await startOrchestrator({
+        db, adminToken, host, port, tickMs: parseDuration(o.tick, '--tick'), offlineAfterMs: parseDuration(o.offlineAfter, '--offline-after'),
+      });
+      out(`autonomy-orchestrator listening on ${orch.url} (store: ${redactUrl(db)}; admin token: ${process.env['AUTONOMY_ORCHESTRATOR_TOKEN'] ? '$AUTONOMY_ORCHESTRATOR_TOKEN' : tokenFile})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await orch.close();
+    });
+}

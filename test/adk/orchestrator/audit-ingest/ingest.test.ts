@@ -1,0 +1,118 @@
+// Audit ingest: real WAL segments written by the WAL, uploaded over HTTP, verified against the
+// node's enrolled key and what is held; tampering is rejected and flagged; queries filter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openNodeWal, walDir, NODE_KEY } from '../../../../src/adk/audit/index.ts';
+import { decodeFrames, encodeFrames } from '../../../../src/adk/audit/frame.ts';
+import { loadOrCreateKey } from '../../../../src/common/ed25519.ts';
+import { NodeClient, type NodeView } from '../../../../src/adk/orchestrator/index.ts';
+import type { AdminEvent } from '../../../../src/adk/orchestrator/types.ts';
+import { decision } from '../../audit/helpers-data.ts';
+import { orchestrator, tempDir } from '../helpers.ts';
+
+/** A closed WAL of n decisions in small segments; returns its segments in order. */
+async function wal(state: string, n: number, from = 0): Promise<{ name: string; bytes: Buffer }[]> {
+  const w = await openNodeWal(state, { segmentBytes: 4096, checkpointIntervalMs: 0 });
+  for (let i = from; i < from + n; i++) await w.append(decision(i));
+  await w.close();
+  const dir = walDir(state);
+  return readdirSync(dir).filter((f) => f.endsWith('.wal')).sort().map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+}
+
+async function enrolledNode(url: string, admin: Awaited<ReturnType<typeof orchestrator>>['admin'], state: string): Promise<NodeClient> {
+  const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels: { env: 'audit' } });
+  return (await NodeClient.enroll(url, loadOrCreateKey(state, NODE_KEY), token)).client;
+}
+
+/** The same frames with record i's payload replaced by edit(payload), CRC recomputed: a careful forger. */
+function forge(bytes: Buffer, i: number, edit: (p: string) => string): Buffer {
+  const texts = decodeFrames(bytes).frames.map((f) => f.payload.toString('utf8'));
+  texts[i] = edit(texts[i]!);
+  return encodeFrames(texts);
+}
+
+test('sealed segments upload in order; repeats are idempotent; a gap is refused without flagging', async () => {
+  const { orch, admin } = await orchestrator();
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state);
+  const segs = await wal(state, 40);
+  assert.ok(segs.length >= 3, `want several segments, got ${segs.length}`);
+  await assert.rejects(node.uploadAudit(segs[1]!.name, 0, segs[1]!.bytes), { code: 'audit_gap' });
+  let total = 0;
+  for (const s of segs) total += (await node.uploadAudit(s.name, 0, s.bytes)).accepted;
+  assert.ok(total > 40);
+  assert.deepEqual(await node.uploadAudit(segs[0]!.name, 0, segs[0]!.bytes), { accepted: 0, duplicates: decodeFrames(segs[0]!.bytes).frames.length, head_seq: total });
+
+  // A second run of the same WAL grows the last segment and adds more: re-uploading whole
+  // segments adds only what is new (the held part of the grown one is recognized).
+  const more = await wal(state, 5, 40);
+  let accepted = 0;
+  let dups = 0;
+  for (const s of more) {
+    const r = await node.uploadAudit(s.name, 0, s.bytes);
+    accepted += r.accepted;
+    dups += r.duplicates;
+  }
+  assert.ok(accepted >= 5 && dups >= total, `${accepted} accepted, ${dups} duplicates`);
+
+  const csv = await (await admin.send('GET', `/v1/admin/audit?node=${node.nodeId}&tool=shell.exec&decision=deny&format=csv`)).text();
+  const lines = csv.trim().split('\n');
+  assert.match(lines[0]!, /^node,seq,time,kind,decision_id,tool,decision/);
+  // decision(i): shell.exec when i % 3 == 0, deny when i % 4 == 0: i in {0, 12, 24, 36}.
+  assert.equal(lines.length - 1, 4);
+  assert.ok(lines.slice(1).every((l) => l.startsWith(`${node.nodeId},`) && l.includes(',shell.exec,deny,')));
+  const jsonl = (await (await admin.send('GET', `/v1/admin/audit?node=${node.nodeId}&decision=deny`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { node: string; decision: string; hash: string });
+  assert.equal(jsonl.length, 12);
+  assert.ok(jsonl.every((x) => x.node === node.nodeId && x.decision === 'deny' && /^[0-9a-f]{64}$/.test(x.hash)));
+  const none = await (await admin.send('GET', `/v1/admin/audit?since=${encodeURIComponent('2100-01-01T00:00:00Z')}`)).text();
+  assert.equal(none, '');
+});
+
+test('a tampered segment is rejected and the node flagged: a forged record, a flipped byte, another key, a fork', async () => {
+  const { orch, admin } = await orchestrator();
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state);
+  const segs = await wal(state, 40);
+  const first = segs[0]!;
+
+  // Turning a deny into an allow, with a valid CRC, breaks the hash chain at the next record.
+  const forged = forge(first.bytes, 2, (p) => p.replace('"decision":"deny"', '"decision":"allow"'));
+  assert.notDeepEqual(forged, first.bytes);
+  await assert.rejects(node.uploadAudit(first.name, 0, forged), (e: Error & { code: string }) => e.code === 'audit_tampered' && /chain_break/.test(e.message));
+
+  const flipped = Buffer.from(first.bytes);
+  flipped[200]! ^= 1;
+  await assert.rejects(node.uploadAudit(first.name, 0, flipped), { code: 'audit_tampered' });
+
+  // A WAL signed by another key: its checkpoints do not verify against this node's key.
+  const other = tempDir('orch-other-');
+  const foreign = await wal(other, 5);
+  await assert.rejects(node.uploadAudit(foreign[0]!.name, 0, foreign[0]!.bytes), (e: Error & { code: string }) => e.code === 'audit_tampered' && /bad_signature/.test(e.message));
+
+  const view = (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).find((n) => n.id === node.nodeId)!;
+  assert.match(view.audit_flag!, /bad_signature/);
+  assert.equal(view.audit_seq, null, 'nothing was accepted');
+
+  // The genuine segments still go in; afterwards a different record at a held seq is a fork.
+  for (const s of segs) await node.uploadAudit(s.name, 0, s.bytes);
+  const fork = forge(first.bytes, 3, (p) => p.replace('"decision_id":"dec-1"', '"decision_id":"dec-X"'));
+  await assert.rejects(node.uploadAudit(first.name, 0, fork), (e: Error & { code: string }) => e.code === 'audit_tampered' && /differs from the record already held/.test(e.message));
+
+  const rejected = (await admin.json<AdminEvent[]>('GET', '/v1/admin/events')).filter((e) => e.action === 'audit.rejected');
+  assert.equal(rejected.length, 4);
+  assert.equal(rejected[0]!.actor, `node:${node.nodeId}`);
+});
+
+test('an upload that ends in unsealed records is refused', async () => {
+  const { orch, admin } = await orchestrator();
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state);
+  const segs = await wal(state, 3);
+  const frames = decodeFrames(segs[0]!.bytes).frames;
+  // start, checkpoint, then decisions: cut before the closing checkpoint.
+  const cut = frames.findLastIndex((f) => f.payload.toString('utf8').includes('"kind":"decision"'));
+  const bytes = segs[0]!.bytes.subarray(0, frames[cut + 1]!.offset);
+  await assert.rejects(node.uploadAudit(segs[0]!.name, 0, bytes), { code: 'audit_unsealed' });
+});
