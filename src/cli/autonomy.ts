@@ -5,11 +5,13 @@ import { VERSION } from '../common/version.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerRuntime } from './commands/runtime.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
   const program = new Command('autonomy')
     .description('Runtime governance for autonomous agents: every tool call is evaluated against a Rego policy before it runs.')
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -23,6 +25,7 @@ export function buildProgram(): Command {
 
   registerEval(program);
   registerAudit(program);
+  registerRuntime(program);
 
   return program;
 }

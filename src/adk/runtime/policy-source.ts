@@ -1,0 +1,78 @@
+// Where the active policy comes from. The runtime asks a PolicySource for the policy on every
+// decision, so the source must answer from memory; the signed-bundle store implements it in
+// production, dirPolicySource serves an unsigned directory under --dev.
+import { AutonomyError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
+import { compile, type CompiledPolicy } from '../policy/index.ts';
+import { loadPaths } from '../policy/loader.ts';
+
+/** The default entrypoint, when the bundle manifest names none. */
+export const DEFAULT_ENTRYPOINT = 'data.autonomy.authz';
+
+/** A policy ready to decide with. */
+export interface ActivePolicy {
+  policy: CompiledPolicy;
+  revision: string;
+  digest: string;
+  /** The document that yields allow and deny, e.g. data.autonomy.authz. */
+  entrypoint: string;
+  /** True when the source knows the policy to be older than it may be used. */
+  stale: boolean;
+  /** True when the policy is an unsigned directory served with --dev. */
+  dev?: boolean;
+}
+
+/** What a source answers when there is nothing valid to decide with. */
+export interface NoPolicy {
+  error: 'no_valid_policy';
+  message: string;
+}
+
+/** The active policy, or why there is none. */
+export type PolicyState = ActivePolicy | NoPolicy;
+
+/** Supplies the active policy; current() must be cheap (no I/O). */
+export interface PolicySource {
+  current(): PolicyState;
+  /** Re-reads the policy from its origin (SIGHUP); keeps the previous one if the new one fails. */
+  reload(): Promise<PolicyState>;
+  /** Releases what the source holds. */
+  close(): Promise<void>;
+}
+
+/** True when the state holds a policy. */
+export function isActive(s: PolicyState): s is ActivePolicy {
+  return !('error' in s);
+}
+
+/** A fixed state, for tests and for a runtime started without a policy. */
+export function staticPolicySource(state: PolicyState): PolicySource {
+  return { current: () => state, reload: async () => state, close: async () => undefined };
+}
+
+/** Compiles a directory of .rego and data files as an unsigned development policy. */
+export function dirPolicySource(dir: string, entrypoint = DEFAULT_ENTRYPOINT): PolicySource {
+  const load = (): PolicyState => {
+    try {
+      const { sources, data } = loadPaths([dir]);
+      if (sources.length === 0) return { error: 'no_valid_policy', message: `${dir}: no .rego files` };
+      const policy = compile(sources, data);
+      const digest = sha256Hex(sources.map((s) => `${s.file}\0${s.text}\0`).join('') + JSON.stringify(data));
+      return { policy, revision: `dev-${digest.slice(0, 12)}`, digest, entrypoint, stale: false, dev: true };
+    } catch (e) {
+      if (e instanceof AutonomyError) return { error: 'no_valid_policy', message: e.toString() };
+      throw e;
+    }
+  };
+  let state = load();
+  return {
+    current: () => state,
+    reload: async () => {
+      const next = load();
+      // A broken edit must not take away a policy that works (last known good).
+      if (isActive(next) || !isActive(state)) state = next;
+      return next;
+    },
+    close: async () => undefined,
+  };
+}
