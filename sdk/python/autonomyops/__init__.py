@@ -46,7 +46,9 @@ class Decision:
 class Client:
     """A client of the runtime's POST /v1/decide."""
 
-    def __init__(self, url=None, token=None, timeout=2.0, agent=None):
+    def __init__(self, url=None, token=None, timeout=2.0, agent=None, on_decision=None):
+        """on_decision(tool, args, decision), if given, sees every decision (for logs and UIs)."""
+        self.on_decision = on_decision
         self.url = (url if url is not None else os.environ.get("AUTONOMY_RUNTIME_URL", "")).rstrip("/")
         self.token = token if token is not None else os.environ.get("AUTONOMY_RUNTIME_TOKEN", "")
         self.timeout = timeout
@@ -54,6 +56,12 @@ class Client:
 
     def decide(self, tool, args=None, agent=None, context=None):
         """Asks whether `tool` may run with `args`; returns a Decision, a deny on any failure."""
+        d = self._decide(tool, args, agent, context)
+        if self.on_decision is not None:
+            self.on_decision(tool, args if args is not None else {}, d)
+        return d
+
+    def _decide(self, tool, args, agent, context):
         t0 = time.monotonic()
 
         def deny(code, message, body=None):
