@@ -17,10 +17,8 @@ const say = (s: string): boolean => process.stderr.write(`autonomy: ${s}\n`);
 export async function runServe(o: ServeOptions): Promise<number> {
   const { token, explicit, where } = resolveToken(o);
   const rt = await launchRuntime({ ...o, token, explicitToken: explicit });
-  say(`listening on ${rt.url}`);
-  say(`bearer token: ${where}`);
-  if (o.dev) say('DEV MODE: serving an unsigned policy directory; every answer carries dev_mode_unsigned_policy');
-  return new Promise((resolve) => {
+  // Handlers first: whoever reads "listening on" may signal at once.
+  const stopped = new Promise<number>((resolve) => {
     const stop = (sig: NodeJS.Signals): void => {
       say(`${sig}: stopping (finishing in-flight decisions, sealing the WAL)`);
       rt.close().then(
@@ -37,6 +35,10 @@ export async function runServe(o: ServeOptions): Promise<number> {
       rt.reload().then((st) => say(isActive(st) ? `policy reloaded: revision ${st.revision}` : `policy reload failed, keeping the previous one: ${st.message}`));
     });
   });
+  if (o.dev) say('DEV MODE: serving an unsigned policy directory; every answer carries dev_mode_unsigned_policy');
+  say(`bearer token: ${where}`);
+  say(`listening on ${rt.url}`);
+  return stopped;
 }
 
 /** The token from --token-file, AUTONOMY_RUNTIME_TOKEN, or STATE/runtime.token (created if missing). */

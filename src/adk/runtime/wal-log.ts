@@ -1,5 +1,6 @@
 // The audit WAL as the runtime's DecisionLog, with its flushes timed through the WAL's fs seam
 // (a write + fdatasync pair is one group commit).
+import { existsSync } from 'node:fs';
 import { openNodeWal, type Wal, type WalFile, type WalFs } from '../audit/index.ts';
 import { nodeFs } from '../audit/fs-seam.ts';
 import type { DecisionLog, DecisionRecord, LogPosition } from './decision-log.ts';
@@ -53,18 +54,18 @@ function meteredFs(base: WalFs, onFlush: (seconds: number, batch: number) => voi
 }
 
 /**
- * A WalFs whose writes fail with ENOSPC once `afterWrites` writes have succeeded: the disk-full
- * failpoint (AUTONOMY_FAILPOINT_WAL_FULL_AFTER), as etcd's gofail failpoints are, for tests only.
+ * A WalFs whose writes fail with ENOSPC while full() is true: the disk-full failpoint
+ * (AUTONOMY_FAILPOINT_WAL_FULL=FILE: full while FILE exists), as etcd's gofail failpoints are,
+ * for tests of real processes only.
  */
-export function diskFullFs(base: WalFs, afterWrites: number): WalFs {
-  let writes = 0;
+export function diskFullFs(base: WalFs, full: () => boolean): WalFs {
   const wrap = (f: WalFile): WalFile => ({
     truncate: (n) => f.truncate(n),
     size: () => f.size(),
     close: () => f.close(),
     datasync: () => f.datasync(),
     async write(buf, pos) {
-      if (writes++ >= afterWrites) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      if (full()) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
       return f.write(buf, pos);
     },
   });
@@ -75,9 +76,9 @@ export function diskFullFs(base: WalFs, afterWrites: number): WalFs {
   };
 }
 
-/** The fs named by the environment's failpoint, or the real one. */
+/** The fs named by the environment's failpoint, or undefined for the real one. */
 export function fsFromEnv(env: NodeJS.ProcessEnv = process.env): WalFs | undefined {
-  const v = env['AUTONOMY_FAILPOINT_WAL_FULL_AFTER'];
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return diskFullFs(nodeFs, Number(v));
+  const flag = env['AUTONOMY_FAILPOINT_WAL_FULL'];
+  if (flag === undefined || flag === '') return undefined;
+  return diskFullFs(nodeFs, () => existsSync(flag));
 }
