@@ -10,16 +10,17 @@ const { values } = parseArgs({
     filter: { type: 'string' },
     verbose: { type: 'boolean', short: 'v', default: false },
     'write-baseline': { type: 'boolean', default: false },
+    process: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: npm run conformance -- [--dir DIR] [--json FILE] [--filter TEXT] [--verbose] [--write-baseline]\n');
+  process.stdout.write('usage: npm run conformance -- [--dir DIR] [--json FILE] [--filter TEXT] [--verbose] [--write-baseline] [--process: one `autonomy eval` per case]\n');
   process.exit(0);
 }
 
 const started = performance.now();
-const outcomes = runAll(values.dir, values.filter);
+const outcomes = runAll(values.dir, values.filter, values.process ? 'process' : 'in-process');
 const byTopic = new Map<string, CaseOutcome[]>();
 for (const o of outcomes) {
   const t = topicOf(o);

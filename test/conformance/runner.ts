@@ -1,7 +1,9 @@
 // Runs OPA conformance cases (OPA's YAML format) through the engine with OPA's pass rule:
 // /work/shared/conformance/README.md. A case that crashes the engine fails with its reason.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
 import { AutonomyError } from '../../src/common/errors.ts';
 import { compile, type ResultRow } from '../../src/adk/policy/index.ts';
@@ -52,8 +54,12 @@ export function loadCases(file: string): ConformanceCase[] {
 
 const NETWORK = /\b(http\.send|net\.lookup_ip_addr)\b/;
 
+/** How a case is evaluated: in this process, or by `autonomy eval` in a child process. */
+export type Mode = 'in-process' | 'process';
+
 /** Runs one case and says whether it passed, with the reason if not. */
-export function runCase(c: ConformanceCase, file: string): CaseOutcome {
+export function runCase(c: ConformanceCase, file: string, mode: Mode = 'in-process'): CaseOutcome {
+  if (mode === 'process') return runCaseViaCli(c, file);
   const base = { id: `${file} :: ${c.note}`, file, note: c.note };
   const texts = [...(c.modules ?? []), c.query];
   if (texts.some((t) => NETWORK.test(t))) return { ...base, status: 'skipped', reason: 'calls a network builtin (disabled without an allow-list)' };
@@ -121,8 +127,65 @@ function termValue(text: string): Value {
   return rows[0]!.bindings.get('__input_term')!;
 }
 
+const BIN = new URL('../../bin/autonomy.js', import.meta.url).pathname;
+
+/**
+ * Runs one case the way the engine is judged: modules, data and input written to files, then
+ * `autonomy eval … -f json QUERY` in a child process, its JSON output compared by OPA's rule.
+ */
+function runCaseViaCli(c: ConformanceCase, file: string): CaseOutcome {
+  const base = { id: `${file} :: ${c.note}`, file, note: c.note };
+  const texts = [...(c.modules ?? []), c.query];
+  if (texts.some((t) => NETWORK.test(t))) return { ...base, status: 'skipped', reason: 'calls a network builtin (disabled without an allow-list)' };
+  const dir = mkdtempSync(join(tmpdir(), 'case-'));
+  try {
+    const args = ['eval', '-f', 'json'];
+    (c.modules ?? []).forEach((m, i) => {
+      writeFileSync(join(dir, `test-${i}.rego`), m);
+      args.push('-d', join(dir, `test-${i}.rego`));
+    });
+    if (c.data !== undefined) {
+      writeFileSync(join(dir, 'data.json'), JSON.stringify(c.data, bigintJSON));
+      args.push('-d', join(dir, 'data.json'));
+    }
+    if (c.input_term !== undefined) args.push('--input-term', c.input_term);
+    else if (c.input !== undefined) {
+      writeFileSync(join(dir, 'input.json'), JSON.stringify(c.input, bigintJSON));
+      args.push('-i', join(dir, 'input.json'));
+    }
+    if (c.strict_error) args.push('--strict-builtin-errors');
+    args.push(c.query);
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...(c.env ?? {}) }, timeout: 30_000 });
+    let out: { result?: { bindings?: Record<string, unknown> }[]; errors?: { code: string; message: string; location?: { file: string; row: number } }[] };
+    try {
+      out = JSON.parse(r.stdout) as typeof out;
+    } catch {
+      return { ...base, status: 'failed', reason: `autonomy eval exited ${r.status} without JSON: ${r.stderr.slice(0, 300)}` };
+    }
+    if (c.want_error_code !== undefined || c.want_error !== undefined) {
+      const e = out.errors?.[0];
+      if (!e) return { ...base, status: 'failed', reason: 'expected an error, got a result' };
+      const text = `${e.location ? `${basename(e.location.file)}:${e.location.row}: ` : ''}${e.code}: ${e.message}`;
+      if (c.want_error_code !== undefined && e.code !== c.want_error_code) return { ...base, status: 'failed', reason: `expected error code ${c.want_error_code}, got ${text}` };
+      if (c.want_error !== undefined && !text.includes(c.want_error)) return { ...base, status: 'failed', reason: `expected error containing ${JSON.stringify(c.want_error)}, got ${text}` };
+      return { ...base, status: 'passed', reason: '' };
+    }
+    if (out.errors) return { ...base, status: 'failed', reason: `unexpected error: ${out.errors[0]!.code}: ${out.errors[0]!.message}` };
+    const rows = (out.result ?? []).map((row) => new Map(Object.entries(row.bindings ?? {}).filter(([k]) => !(c.ignore_generated_vars && k.startsWith('__'))).map(([k, v]) => [k, fromJS(v)] as const)));
+    const got = rowSet(rows, c);
+    const want = rowSet((c.want_result ?? []).map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJS(v)] as const))), c);
+    return equal(got, want) ? { ...base, status: 'passed', reason: '' } : { ...base, status: 'failed', reason: `result mismatch: got ${formatValue(got)}, want ${formatValue(want)}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function bigintJSON(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON(v.toString()) : v;
+}
+
 /** Runs every case below dir whose note or file contains filter. */
-export function runAll(dir: string, filter?: string): CaseOutcome[] {
+export function runAll(dir: string, filter?: string, mode: Mode = 'in-process'): CaseOutcome[] {
   const out: CaseOutcome[] = [];
   for (const file of caseFiles(dir)) {
     const rel = relative(dir, file);
@@ -133,7 +196,7 @@ export function runAll(dir: string, filter?: string): CaseOutcome[] {
       if (filter && !c.note.includes(filter) && !rel.includes(filter)) continue;
       let o: CaseOutcome;
       try {
-        o = runCase(c, rel);
+        o = runCase(c, rel, mode);
       } catch (e) {
         o = { id: '', file: rel, note: c.note, status: 'failed', reason: `runner crash: ${e instanceof Error ? e.message : String(e)}` };
       }

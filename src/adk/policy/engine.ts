@@ -5,7 +5,7 @@ import type { Module } from './ast.ts';
 import type { BuiltinContext, BuiltinTable } from './builtins/builtin.ts';
 import { defaultBuiltins } from './builtins/registry.ts';
 import { compileProgram, compileQuery, type CompiledQuery } from './compile/program.ts';
-import { newShared, type Budget, type Ctx } from './eval/ctx.ts';
+import { charge, newShared, type Budget, type Ctx, type Shared } from './eval/ctx.ts';
 import type { Program } from './eval/program.ts';
 import { parseModule, parseQuery } from './parser.ts';
 import { fromJS, fromJSLazy, ObjectValue, type Value } from './value.ts';
@@ -102,7 +102,9 @@ export class CompiledPolicy {
   }
 
   private context(opts: EvalOptions): Ctx {
-    const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx: new QueryBuiltinContext(opts) });
+    const bctx = new QueryBuiltinContext(opts);
+    const shared = newShared({ budget: opts.budget, strict: opts.strictBuiltinErrors ?? false, bctx });
+    bctx.shared = shared;
     return {
       shared,
       input: opts.input === undefined ? undefined : fromJSLazy(opts.input),
@@ -126,6 +128,8 @@ class QueryBuiltinContext implements BuiltinContext {
   readonly networkAllowList: readonly string[];
   private now: bigint | undefined;
   private memo: Map<string, unknown> | undefined;
+  /** The query's budget, which builtins charge for large results. */
+  shared: Shared | undefined;
 
   constructor(opts: EvalOptions) {
     this.now = opts.nowNs;
@@ -141,6 +145,10 @@ class QueryBuiltinContext implements BuiltinContext {
 
   get cache(): Map<string, unknown> {
     return (this.memo ??= new Map());
+  }
+
+  charge(units: number): void {
+    if (this.shared) charge(this.shared, units);
   }
 }
 

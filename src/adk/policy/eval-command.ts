@@ -39,7 +39,13 @@ export function runEval(cmd: EvalCommand): boolean {
       input = rows[0]!.bindings.get('__input');
     }
     const body = parseQuery(cmd.query);
-    const rows = policy.eval(cmd.query, { ...(input !== undefined ? { input } : {}), strictBuiltinErrors: cmd.strictBuiltinErrors, print: (l) => process.stderr.write(`${l}\n`) });
+    const rows = policy.eval(cmd.query, {
+      ...(input !== undefined ? { input } : {}),
+      strictBuiltinErrors: cmd.strictBuiltinErrors,
+      print: (l) => process.stderr.write(`${l}\n`),
+      // Like `opa eval`, opa.runtime().env is this process's environment.
+      env: processEnv(),
+    });
     const doc = resultDocument(rows, cmd.query, body);
     if (cmd.format === 'json') process.stdout.write(`${JSON.stringify(doc, bigintAware, 2)}\n`);
     else printPretty(rows.map((r) => ({ expressions: r.expressions, bindings: r.bindings })));
@@ -50,6 +56,12 @@ export function runEval(cmd: EvalCommand): boolean {
     else process.stderr.write(`${e.location ? formatLocation(e.location) + ': ' : ''}${e.code}: ${e.message}\n`);
     return false;
   }
+}
+
+function processEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 function isPolicyError(code: string): boolean {

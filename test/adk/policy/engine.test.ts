@@ -103,3 +103,11 @@ test('calls with the wrong number of arguments are rego_type_error at compile ti
   // One extra argument is the output variable.
   assert.equal(compile([{ file: 'a.rego', text: 'package a\nf(x) := x + 1\np := y if f(1, y)' }]).evalRule('data.a.p'), 2);
 });
+
+test('a huge numbers.range ends on the budget before allocating', () => {
+  const p = compile([{ file: 'r.rego', text: 'package r\np := count(numbers.range(1, input.n))' }]);
+  assert.equal(p.evalRule('data.r.p', { n: 1000 }), 1000);
+  const started = performance.now();
+  assert.throws(() => p.eval('data.r.p', { input: { n: 1e12 } }), codeIs('eval_budget_exceeded'));
+  assert.ok(performance.now() - started < 1000);
+});

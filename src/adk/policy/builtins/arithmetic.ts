@@ -4,7 +4,7 @@
 import { T } from '../types.ts';
 import { SetValue, isInteger, num, type Value } from '../value.ts';
 import * as BF from './bigfloat.ts';
-import { builtinError, declare, operandTypeError, type BuiltinTable } from './builtin.ts';
+import { builtinError, declare, operandTypeError, type BuiltinContext, type BuiltinTable } from './builtin.ts';
 import { number } from './args.ts';
 
 /** Integers in this window multiply without leaving the safe-integer range (OPA's int32 fast path). */
@@ -123,7 +123,11 @@ function binary(op: (x: number | bigint, y: number | bigint) => number | bigint)
 const identity = (x: number): number => x;
 
 /** The inclusive range from a to b by step, descending when a > b. */
-function range(a: number | bigint, b: number | bigint, step: number | bigint): Value[] {
+function range(a: number | bigint, b: number | bigint, step: number | bigint, ctx: BuiltinContext): Value[] {
+  // The size is known before anything is allocated: charge it, so a huge range ends the
+  // evaluation on its budget instead of exhausting memory.
+  const size = (big(a) > big(b) ? big(a) - big(b) : big(b) - big(a)) / big(step) + 1n;
+  ctx.charge?.(size > 1_000_000_000n ? Number.MAX_SAFE_INTEGER : Number(size));
   const out: Value[] = [];
   if (typeof a === 'number' && typeof b === 'number' && typeof step === 'number') {
     if (a <= b) for (let i = a; i <= b; i += step) out.push(i);
@@ -170,17 +174,17 @@ export function register(table: BuiltinTable): void {
       args: [N, N],
       result: T.array(N),
       category: 'numbers',
-      impl: (args) => range(bigInteger(args, 1), bigInteger(args, 2), 1),
+      impl: (args, ctx) => range(bigInteger(args, 1), bigInteger(args, 2), 1, ctx),
     },
     {
       name: 'numbers.range_step',
       args: [N, N, N],
       result: T.array(N),
       category: 'numbers',
-      impl: (args) => {
+      impl: (args, ctx) => {
         const [a, b, step] = [bigInteger(args, 1), bigInteger(args, 2), bigInteger(args, 3)];
         if (step <= 0) throw builtinError('numbers.range_step: step must be a positive integer');
-        return range(a, b, step);
+        return range(a, b, step, ctx);
       },
     },
   );

@@ -16,6 +16,11 @@ export interface BuiltinContext {
   print(line: string): void;
   /** Hosts http.send / net.lookup_ip_addr may reach; empty means networking is disabled. */
   readonly networkAllowList: readonly string[];
+  /**
+   * Charges work to the evaluation's budget before doing it (a builtin about to build a large
+   * collection calls this first); throws eval_budget_exceeded when the budget runs out.
+   */
+  charge?(units: number): void;
 }
 
 /** A builtin's implementation: the argument values in, the result out (undefined = no result). */

@@ -4,12 +4,12 @@ import { AutonomyError, type Location } from '../../../common/errors.ts';
 import { BuiltinError } from '../builtins/builtin.ts';
 import { equal, formatValue, keyOf, makeSet, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type K, type Mock, type OverrideNode, type VK } from '../eval/ctx.ts';
-import { extent, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
+import { extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
 import { callFunction, evalRuleSet } from '../eval/rules.ts';
 import { slotsOf, type CallTarget, type IR, type Lit, type WithIR } from './ir.ts';
 import { pathKey } from './resolve.ts';
-import { hasOutputArg, isOpenPattern, orderBody } from './safety.ts';
+import { hasOutputArg, isOpenPattern, orderBody, outputs } from './safety.ts';
 
 /** Matches a value against a pattern, binding its variables while k runs. */
 type Matcher = (c: Ctx, f: Frame, v: Value, k: K) => boolean;
@@ -33,7 +33,7 @@ export class Planner {
     const fns: LitFn[] = [];
     for (const l of ordered) {
       fns.push(this.lit(l, b, external));
-      if (!l.neg && l.k !== 'every' && l.k !== 'block') litOutputs(l, b);
+      outputs(l, b);
     }
     return { fn: seq(fns), bound: b };
   }
@@ -668,39 +668,9 @@ function first(t: CTerm, c: Ctx, f: Frame): Value | undefined {
   return out;
 }
 
-function litOutputs(l: Lit, b: Set<number>): void {
-  switch (l.k) {
-    case 'expr':
-      slotsOf(l.term, b);
-      break;
-    case 'unify':
-      slotsOf(l.a, b);
-      slotsOf(l.b, b);
-      break;
-    case 'somein':
-      if (l.key) slotsOf(l.key, b);
-      slotsOf(l.value, b);
-      slotsOf(l.coll, b);
-      break;
-  }
-}
-
 /** The identity of an object pattern's key; non-constant keys never pair statically. */
 function constKey(t: IR): string {
   return t.k === 'const' ? keyOf(t.v) : `\u0000${t.loc.row}:${t.loc.col}`;
-}
-
-/** Iterates [key, value] of a collection (index/element for arrays, element/element for sets). */
-export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
-  if (v === null || typeof v !== 'object') return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (fn(i, v[i]!)) return true;
-  } else if (v instanceof ObjectValue) {
-    for (const [ks, x] of v.vals) if (fn(v.keyFor(ks), x)) return true;
-  } else {
-    for (const x of (v as SetValue).values()) if (fn(x, x)) return true;
-  }
-  return false;
 }
 
 /** A builtin failed: strict mode raises the error, otherwise the call is undefined. */

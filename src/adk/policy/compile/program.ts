@@ -10,6 +10,7 @@ import { Planner, seq } from './plan.ts';
 import { needs } from './safety.ts';
 import { checkRecursion, dependencies } from './recursion.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
+import { refToPath } from '../parser.ts';
 
 interface HeadInfo {
   readonly path: Value[];
@@ -131,7 +132,7 @@ function isEntryPattern(t: IR): boolean {
 function moduleEnv(m: Module, ruleNames: ReadonlySet<string>, index: ProgramIndex): ModuleEnv {
   const imports = new Map<string, { root: 'data' | 'input'; path: string[] }>();
   for (const imp of m.imports) {
-    const names = imp.path.type === 'var' ? [imp.path.name] : refStrings(imp.path);
+    const names = refToPath(imp.path);
     if (!names) throw compileError('rego_parse_error', 'invalid import path', imp.loc);
     const [root, ...path] = names as [string, ...string[]];
     if (root === 'rego' || root === 'future') continue;
@@ -140,16 +141,6 @@ function moduleEnv(m: Module, ruleNames: ReadonlySet<string>, index: ProgramInde
     imports.set(alias, { root, path });
   }
   return { module: m, pkg: m.package, imports, ruleNames, index };
-}
-
-function refStrings(t: Term): string[] | undefined {
-  if (t.type !== 'ref' || t.head.type !== 'var') return undefined;
-  const out = [t.head.name];
-  for (const p of t.path) {
-    if (p.type !== 'string') return undefined;
-    out.push(p.value);
-  }
-  return out;
 }
 
 function analyseHead(m: Module, rule: Rule): HeadInfo {

@@ -2,6 +2,7 @@
 // slot), input, data, an import, a rule of the package, a user function or a builtin.
 import { AutonomyError } from '../../../common/errors.ts';
 import type { Body, Expr, Loc, Module, Term, VarTerm } from '../ast.ts';
+import { refToPath } from '../parser.ts';
 import type { BuiltinTable } from '../builtins/builtin.ts';
 import { makeSet, ObjectValue, type Value } from '../value.ts';
 import type { CallTarget, IR, Lit, WithIR } from './ir.ts';
@@ -337,7 +338,7 @@ export class Resolver {
   }
 
   private withMod(target: Term, value: Term, loc: Loc, scope: Scope): WithIR {
-    const path = refNames(target);
+    const path = refToPath(target);
     if (!path) throw compileError('rego_compile_error', 'with keyword target must reference existing input, data, or a function', target.loc);
     const replacement = this.replacementFor(value);
     // A replacement that names a function is called, never evaluated as a value.
@@ -358,7 +359,7 @@ export class Resolver {
 
   /** A `with` value that names a function or builtin replaces the mocked function by it. */
   replacementFor(value: Term): CallTarget | undefined {
-    const names = refNames(value);
+    const names = refToPath(value);
     if (!names) return undefined;
     if (names.length === 1 && (names[0] === 'input' || names[0] === 'data')) return undefined;
     const fn = this.functionPath(names);
@@ -390,18 +391,6 @@ export function childScope(parent: Scope): Scope {
 }
 
 export type { Scope };
-
-/** Names of a ref made of a var and string keys (`input.a.b` → ['input','a','b']). */
-export function refNames(t: Term): string[] | undefined {
-  if (t.type === 'var') return [t.name];
-  if (t.type !== 'ref' || t.head.type !== 'var') return undefined;
-  const out = [t.head.name];
-  for (const p of t.path) {
-    if (p.type !== 'string') return undefined;
-    out.push(p.value);
-  }
-  return out;
-}
 
 /** Calls f for every variable of a term outside nested bodies. */
 export function visitVars(t: Term, f: (v: VarTerm) => void): void {

@@ -139,8 +139,8 @@ function ready(l: Lit, bound: ReadonlySet<number>, localOnly: ReadonlySet<number
   }
 }
 
-/** Slots bound once a (non-negated) literal succeeds. */
-function outputs(l: Lit, bound: Set<number>): void {
+/** Adds the slots a literal binds once it succeeds (none for negations, `every` and blocks). */
+export function outputs(l: Lit, bound: Set<number>): void {
   if (l.neg) return;
   switch (l.k) {
     case 'expr':

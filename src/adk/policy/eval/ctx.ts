@@ -72,6 +72,13 @@ export function newShared(opts: { budget?: Budget | undefined; strict: boolean; 
   };
 }
 
+/** Charges n steps at once (a builtin about to build n values); checks the limits now. */
+export function charge(s: Shared, n: number): void {
+  s.steps += n;
+  if (s.steps > s.maxSteps) throw budgetError(`evaluation exceeded ${s.maxSteps} steps`);
+  s.nextCheck = Math.min(s.nextCheck, s.steps + 1);
+}
+
 /** Counts a step; checks step and time limits every few thousand steps. */
 export function tick(s: Shared): void {
   if (++s.steps < s.nextCheck) return;

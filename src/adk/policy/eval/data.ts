@@ -23,8 +23,8 @@ export function lookup(v: Value | undefined, key: Value): Value | undefined {
   return undefined;
 }
 
-/** Iterates [key, value] of a collection. */
-function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
+/** Iterates [key, value] of a collection (index/element for arrays, element/element for sets). */
+export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) if (fn(i, v[i]!)) return true;
@@ -85,7 +85,7 @@ export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathEl
 
 /** A node's children without its own rules: rules with longer ground refs nested under a rule set. */
 function childrenOf(node: DataNode): DataNode {
-  return { children: node.children, key: node.key };
+  return { children: node.children, key: node.key, overRules: true };
 }
 
 /** Base-document lookup: integer keys also find string keys, as OPA's storage paths do. */
@@ -160,12 +160,12 @@ function ovKey(ks: string): Value {
 }
 
 /** The whole document at a node: rule values merged with base data and overrides. */
-export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined, baseFromRules = false): Value | undefined {
+export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
   if (ov?.value !== undefined) return ov.value;
   if (node?.ruleSet && ov?.children === undefined) {
     if (node.ruleSet.kind === 'function') return undefined;
     const v = evalRuleSet(c, node.ruleSet);
-    return node.children.size === 0 ? v : extent(c, childrenOf(node), v, ov, true);
+    return node.children.size === 0 ? v : extent(c, childrenOf(node), v, ov);
   }
   if (!node && !ov?.children) return base;
   const out = new ObjectValue();
@@ -180,7 +180,7 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
         continue;
       }
       // A rule below a rule set (p["a"] := 2 beside p[k] := v) must agree with it.
-      if (baseFromRules && below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
+      if (node.overRules && below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
         throw evalError('eval_conflict_error', 'object keys must be unique', child.ruleSet?.loc);
       }
       out.set(child.key, v);

@@ -54,6 +54,8 @@ export interface DataNode {
   /** The key value of this node in its parent (a string for package and rule names). */
   readonly key: Value;
   ruleSet?: RuleSet;
+  /** Set on the view of a node's children whose base document is its own rule set's value. */
+  readonly overRules?: boolean;
 }
 
 export interface Program {
