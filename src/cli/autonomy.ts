@@ -30,7 +30,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-await runMain('autonomy', async () => {
+void runMain('autonomy', async () => {
   const program = buildProgram();
   if (process.argv.length <= 2) {
     program.outputHelp();
