@@ -2,21 +2,10 @@
 // on this interface; the audit WAL implements it in production, MemoryLog in tests.
 import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import type { AppendInput } from '../audit/record.ts';
 
-/** One decision as recorded: the fields of the audit WAL's decision record. */
-export interface DecisionRecord {
-  kind: 'decision';
-  decision_id: string;
-  tool?: string;
-  args?: Record<string, unknown>;
-  decision?: 'allow' | 'deny';
-  reasons?: readonly string[];
-  revision?: string;
-  digest?: string;
-  agent?: unknown;
-  latency_ns?: number;
-  detail?: Record<string, unknown>;
-}
+/** One decision as recorded: the audit WAL's decision record, as the caller gives it. */
+export type DecisionRecord = AppendInput & { kind: 'decision'; decision_id: string };
 
 /** Where a record landed in the chain. */
 export interface LogPosition {

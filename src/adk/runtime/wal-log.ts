@@ -34,23 +34,15 @@ export async function openWalLog(stateDir: string, opts: WalLogOptions = {}): Pr
 
 /** Wraps a WalFs so each datasync reports its duration and the appends in flight. */
 function meteredFs(base: WalFs, onFlush: (seconds: number, batch: number) => void, pending: () => number): WalFs {
-  const wrap = (f: WalFile): WalFile => ({
-    write: (buf, pos) => f.write(buf, pos),
-    truncate: (n) => f.truncate(n),
-    size: () => f.size(),
-    close: () => f.close(),
+  return mapFiles(base, (f) => ({
+    ...forward(f),
     async datasync() {
       const n = pending();
       const t0 = performance.now();
       await f.datasync();
       onFlush((performance.now() - t0) / 1000, n);
     },
-  });
-  return {
-    ...base,
-    openFile: async (p) => wrap(await base.openFile(p)),
-    createFile: async (p, mode) => wrap(await base.createFile(p, mode)),
-  };
+  }));
 }
 
 /**
@@ -59,21 +51,23 @@ function meteredFs(base: WalFs, onFlush: (seconds: number, batch: number) => voi
  * for tests of real processes only.
  */
 export function diskFullFs(base: WalFs, full: () => boolean): WalFs {
-  const wrap = (f: WalFile): WalFile => ({
-    truncate: (n) => f.truncate(n),
-    size: () => f.size(),
-    close: () => f.close(),
-    datasync: () => f.datasync(),
+  return mapFiles(base, (f) => ({
+    ...forward(f),
     async write(buf, pos) {
       if (full()) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
       return f.write(buf, pos);
     },
-  });
-  return {
-    ...base,
-    openFile: async (p) => wrap(await base.openFile(p)),
-    createFile: async (p, mode) => wrap(await base.createFile(p, mode)),
-  };
+  }));
+}
+
+/** The same file system with every opened file wrapped. */
+function mapFiles(base: WalFs, wrap: (f: WalFile) => WalFile): WalFs {
+  return { ...base, openFile: async (p) => wrap(await base.openFile(p)), createFile: async (p, mode) => wrap(await base.createFile(p, mode)) };
+}
+
+/** A WalFile that forwards every call to f. */
+function forward(f: WalFile): WalFile {
+  return { write: (buf, pos) => f.write(buf, pos), datasync: () => f.datasync(), truncate: (n) => f.truncate(n), size: () => f.size(), close: () => f.close() };
 }
 
 /** The fs named by the environment's failpoint, or undefined for the real one. */
