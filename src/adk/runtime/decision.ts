@@ -68,7 +68,7 @@ export class Decider {
     const active = isActive(state) ? state : null;
     let outcome: Outcome;
     if (req instanceof AutonomyError) outcome = fail(Reason.badRequest, req.message);
-    else if (!isActive(state)) outcome = fail(Reason.noValidPolicy, state.message);
+    else if (!isActive(state)) outcome = fail(state.error, state.message);
     else if (state.stale) outcome = fail(Reason.policyStale, `policy revision ${state.revision} is stale`);
     else outcome = this.#evaluate(state, req);
     if (active?.dev) outcome.reasons.push(Reason.devUnsignedPolicy);
@@ -113,7 +113,7 @@ export class Decider {
     const t0 = process.hrtime.bigint();
     const decision_id = randomUUID();
     const state = this.#policy.current();
-    if (!isActive(state)) throw new AutonomyError(Reason.noValidPolicy, state.message);
+    if (!isActive(state)) throw new AutonomyError(state.error, state.message);
     if (state.stale) throw new AutonomyError(Reason.policyStale, `policy revision ${state.revision} is stale`);
     const query = ['data', ...path].map((p, i) => (i === 0 ? p : `[${JSON.stringify(p)}]`)).join('');
     let result: unknown;

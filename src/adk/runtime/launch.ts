@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import { checkExposure, parseAddr, parseMillis } from './config.ts';
 import { dirPolicySource, staticPolicySource, type PolicySource } from './policy-source.ts';
+import { createMetrics } from './metrics.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
 import { fsFromEnv, openWalLog } from './wal-log.ts';
 
@@ -45,11 +46,7 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   const policy = policySourceFor(o);
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
   const fs = fsFromEnv();
-  return startRuntime({
-    policy,
-    openLog: (metrics) => openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) }),
-    token: o.token,
-    listen,
-    budget,
-  });
+  const metrics = createMetrics();
+  const log = await openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) });
+  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
 }

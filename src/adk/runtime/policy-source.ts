@@ -24,7 +24,8 @@ export interface ActivePolicy {
 
 /** What a source answers when there is nothing valid to decide with. */
 export interface NoPolicy {
-  error: 'no_valid_policy';
+  /** The reason code every decision denies with. */
+  error: 'no_valid_policy' | 'policy_stale';
   message: string;
 }
 

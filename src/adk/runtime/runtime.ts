@@ -12,8 +12,10 @@ import type { ListenAddress } from './config.ts';
 
 export interface RuntimeOptions {
   policy: PolicySource;
-  /** Opens the decision log; metrics receive its flush timings. */
-  openLog: (metrics: RuntimeMetrics) => Promise<DecisionLog>;
+  /** The decision log, already open; the runtime closes it. */
+  log: DecisionLog;
+  /** Default: fresh metrics. */
+  metrics?: RuntimeMetrics;
   token: string;
   listen: ListenAddress;
   budget?: Budget;
@@ -30,10 +32,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Opens the log, starts the server, resolves once it listens. */
+/** Starts the server on an open log; resolves once it listens. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const metrics = createMetrics();
-  const log = await opts.openLog(metrics);
+  const metrics = opts.metrics ?? createMetrics();
+  const log = opts.log;
   const showRevision = (s: PolicyState): void => (isActive(s) ? metrics.revision(s.revision, s.digest) : metrics.revision(null, null));
   showRevision(opts.policy.current());
   const decider = new Decider({ policy: opts.policy, log, budget: opts.budget ?? {}, onDecision: (e) => metrics.decision(e) });
@@ -48,6 +50,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     });
   } catch (e) {
     await log.close();
+    await opts.policy.close();
     throw e;
   }
   const a = server.address() as AddressInfo;

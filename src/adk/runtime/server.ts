@@ -81,7 +81,7 @@ async function handle(opts: ServerOptions, limits: RequestLimits, req: IncomingM
 
 function health(opts: ServerOptions, res: ServerResponse): void {
   const s = opts.policy.current();
-  if (!isActive(s)) return sendJson(res, 503, { status: 'unavailable', reason: Reason.noValidPolicy, message: s.message });
+  if (!isActive(s)) return sendJson(res, 503, { status: 'unavailable', reason: s.error, message: s.message });
   const body: Record<string, unknown> = { status: s.stale ? 'stale' : 'ok', policy: { revision: s.revision, digest: s.digest } };
   if (s.dev) body['warning'] = 'DEV MODE: serving an unsigned policy directory; every decision says so';
   sendJson(res, s.stale ? 503 : 200, body);
@@ -89,7 +89,7 @@ function health(opts: ServerOptions, res: ServerResponse): void {
 
 function policy(opts: ServerOptions, res: ServerResponse): void {
   const s = opts.policy.current();
-  if (!isActive(s)) return sendJson(res, 503, { code: Reason.noValidPolicy, message: s.message });
+  if (!isActive(s)) return sendJson(res, 503, { code: s.error, message: s.message });
   sendJson(res, 200, { result: { revision: s.revision, digest: s.digest, entrypoint: s.entrypoint, stale: s.stale, signed: !s.dev } });
 }
 

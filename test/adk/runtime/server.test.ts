@@ -23,7 +23,7 @@ before(async () => {
   const policy = compile([{ file: 'p.rego', text: POLICY }]);
   rt = await startRuntime({
     policy: staticPolicySource({ policy, revision: 'rev-1', digest: 'abc', entrypoint: 'data.autonomy.authz', stale: false }),
-    openLog: async () => log,
+    log,
     token: TOKEN,
     listen: { host: '127.0.0.1', port: 0 },
   });
