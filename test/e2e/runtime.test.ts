@@ -66,7 +66,7 @@ test('fail closed: WAL disk full → 503 deny wal_unavailable; decisions resume 
   }
 });
 
-test('a missing or wrong token → 401 (deny body); /health needs none', async () => {
+test('a missing or wrong token → 401 (deny body); /health needs none; /metrics shows the WAL flushes', async () => {
   const s = await serve(['--dev', '--policy', EXAMPLE_POLICY, '--state', state()]);
   try {
     for (const token of [null, 'not-the-token-0123456789']) {
@@ -76,6 +76,13 @@ test('a missing or wrong token → 401 (deny body); /health needs none', async (
     const h = await fetch(`${s.url}/health`);
     assert.equal(h.status, 200);
     assert.match(((await h.json()) as { warning: string }).warning, /DEV MODE/);
+    assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
+    await post(`${s.url}/v1/decide`, { tool: 'scan' });
+    const m = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    // The WAL's flushes are measured through its fs seam.
+    assert.match(m, /autonomy_wal_flush_duration_seconds_count [1-9]/);
+    assert.match(m, /autonomy_wal_batch_size_count [1-9]/);
+    assert.match(m, /autonomy_policy_active\{revision="dev-[0-9a-f]{12}"/);
   } finally {
     await s.stop();
   }
@@ -123,4 +130,30 @@ test('INV-03: SIGKILL under load, restart: every decision a client received is i
   const v = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--state', dir], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /^ok: /);
+});
+
+test('SIGHUP re-reads the policy; an edit that does not compile is refused and the previous policy stays', async () => {
+  const dir = policyDir('allow := true');
+  const s = await serve(['--dev', '--policy', dir, '--state', state()]);
+  const revision = async (): Promise<string> => ((await (await fetch(`${s.url}/health`)).json()) as { policy: { revision: string } }).policy.revision;
+  const waitFor = async (re: RegExp): Promise<void> => {
+    for (let i = 0; i < 200 && !re.test(s.stderr()); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.match(s.stderr(), re);
+  };
+  try {
+    const first = await revision();
+    assert.equal((await post(`${s.url}/v1/decide`, { tool: 't' })).json['decision'], 'allow');
+    writeFileSync(join(dir, 'p.rego'), 'package autonomy.authz\nallow := false\n');
+    s.proc.kill('SIGHUP');
+    await waitFor(/policy reloaded/);
+    assert.notEqual(await revision(), first);
+    assert.equal((await post(`${s.url}/v1/decide`, { tool: 't' })).json['decision'], 'deny');
+    const second = await revision();
+    writeFileSync(join(dir, 'p.rego'), 'package autonomy.authz\nallow := \n');
+    s.proc.kill('SIGHUP');
+    await waitFor(/reload failed, keeping the previous one/);
+    assert.equal(await revision(), second);
+  } finally {
+    await s.stop();
+  }
 });
