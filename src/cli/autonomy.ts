@@ -2,10 +2,10 @@
 // so a call such as `autonomy eval` pays only for what it uses.
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
+import { registerRuntime } from './commands/runtime.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
-import { registerRuntime } from './commands/runtime.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
