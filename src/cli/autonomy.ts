@@ -6,6 +6,7 @@ import { registerRuntime } from './commands/runtime.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerBundle, registerKeygen, registerPolicy, registerTest } from './commands/bundle.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
@@ -24,6 +25,10 @@ export function buildProgram(): Command {
     });
 
   registerEval(program);
+  registerKeygen(program);
+  registerBundle(program);
+  registerTest(program);
+  registerPolicy(program);
   registerAudit(program);
   registerRuntime(program);
 

@@ -1,6 +1,6 @@
 // Shared process wrapper for every program: maps errors to exit codes, never prints a stack
 // trace for a user error.
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { ExitCode, isAutonomyError } from '../common/errors.ts';
 
 /** Runs a program's main function and exits with the code the error model prescribes. */
@@ -17,6 +17,19 @@ export async function runMain(program: string, main: () => Promise<number | void
     code = reportError(program, e);
   }
   process.exitCode = code;
+}
+
+/** Runs a commander program over process.argv (help when called bare) under runMain. */
+export async function runProgram(name: string, build: () => Command): Promise<void> {
+  await runMain(name, async () => {
+    const program = build();
+    if (process.argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.ok;
+    }
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  });
 }
 
 /** Prints an error the way users should see it and returns its exit code. */

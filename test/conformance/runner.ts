@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import { AutonomyError } from '../../src/common/errors.ts';
 import { compile, type ResultRow } from '../../src/adk/policy/index.ts';
 import { parseTerm } from '../../src/adk/policy/parser.ts';
-import { compare, equal, formatValue, fromJS, makeObject, makeSet, toJS, type Value } from '../../src/adk/policy/value.ts';
+import { compare, equal, formatValue, fromJS, makeObject, makeSet, parseJSON, toJS, type Value } from '../../src/adk/policy/value.ts';
 
 export interface ConformanceCase {
   note: string;
@@ -158,7 +158,8 @@ function runCaseViaCli(c: ConformanceCase, file: string): CaseOutcome {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...(c.env ?? {}) }, timeout: 30_000 });
     let out: { result?: { bindings?: Record<string, unknown> }[]; errors?: { code: string; message: string; location?: { file: string; row: number } }[] };
     try {
-      out = JSON.parse(r.stdout) as typeof out;
+      // Big integers must survive the round trip: parse with the engine's exact JSON reader.
+      out = toJS(parseJSON(r.stdout)) as typeof out;
     } catch {
       return { ...base, status: 'failed', reason: `autonomy eval exited ${r.status} without JSON: ${r.stderr.slice(0, 300)}` };
     }

@@ -1,0 +1,70 @@
+// The store's rules, run once against each backend (memory and files).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { sha256Hex } from '../../src/common/hash.ts';
+import { FileBlobs, MemoryBlobs, SegmentStore, type Blobs } from '../../src/edge/segment-store.ts';
+
+const backends: [string, () => Blobs][] = [
+  ['memory', () => new MemoryBlobs()],
+  ['file', () => new FileBlobs(mkdtempSync(join(tmpdir(), 'edge-store-')))],
+];
+
+const seg = (s: string): [string, Buffer] => [sha256Hex(s), Buffer.from(s)];
+const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
+
+for (const [name, make] of backends) {
+  test(`${name}: put verifies the address, stores once, repeats are idempotent`, async () => {
+    const store = new SegmentStore(make(), 1000);
+    const [h, b] = seg('hello');
+    assert.equal(await store.put(h, b), 'stored');
+    assert.equal(await store.put(h, b), 'exists');
+    assert.equal(store.usedBytes(), 5);
+    assert.deepEqual(await store.get(h), b);
+    await assert.rejects(store.put(h, Buffer.from('tampered')), code('digest_mismatch'));
+    await assert.rejects(store.put('xyz', b), code('bad_request'));
+    await assert.rejects(store.get(sha256Hex('absent')), code('segment_not_found'));
+  });
+
+  test(`${name}: the ceiling refuses at write time, counting writes in progress`, async () => {
+    const store = new SegmentStore(make(), 10);
+    const [h1, b1] = seg('123456');
+    const [h2, b2] = seg('abcdef');
+    const first = store.put(h1, b1);
+    // The first write is not finished, yet its bytes are already promised.
+    await assert.rejects(store.put(h2, b2), code('disk_ceiling'));
+    await first;
+    await assert.rejects(store.put(h2, b2), code('disk_ceiling'));
+    // A repeat of a stored segment needs no room.
+    assert.equal(await store.put(h1, b1), 'exists');
+    await store.remove(h1);
+    assert.equal(store.usedBytes(), 0);
+    assert.equal(await store.put(h2, b2), 'stored');
+  });
+
+  test(`${name}: concurrent puts of one segment write it once`, async () => {
+    const store = new SegmentStore(make(), 100);
+    const [h, b] = seg('same');
+    const outcomes = await Promise.all([store.put(h, b), store.put(h, b), store.put(h, b)]);
+    assert.deepEqual(outcomes.sort(), ['exists', 'exists', 'stored']);
+    assert.equal(store.usedBytes(), 4);
+  });
+}
+
+test('file: segments survive a reopen; temp leftovers are cleared; a corrupted file is never served', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'edge-store-'));
+  const [h, b] = seg('durable');
+  await new SegmentStore(new FileBlobs(root), 100).put(h, b);
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  writeFileSync(join(root, 'tmp', 'half-written'), 'x');
+  const again = new SegmentStore(new FileBlobs(root), 100);
+  assert.deepEqual(again.list(), [{ hash: h, size: 7 }]);
+  assert.equal(again.usedBytes(), 7);
+  assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  writeFileSync(join(root, 'segments', h), 'rotten!');
+  await assert.rejects(again.get(h), code('segment_corrupt'));
+  await again.remove(h);
+  assert.equal(existsSync(join(root, 'segments', h)), false);
+});
