@@ -6,7 +6,7 @@ import { isAutonomyError } from '../../common/errors.ts';
 import type { Wal } from '../audit/index.ts';
 import { algorithmsFor, buildBundle, contentDigest, defaultKeyId, loadTrust, openFiles, openPolicyStore, readBundle, type PolicyStore } from '../bundle/index.ts';
 import { walActivationLog } from '../bundle/wal-log.ts';
-import type { PolicySource, PolicyState } from './policy-source.ts';
+import { isActive, type PolicySource, type PolicyState } from './policy-source.ts';
 
 export interface StoreSourceOptions {
   state: string;
@@ -54,7 +54,7 @@ export async function storePolicySource(o: StoreSourceOptions): Promise<PolicySo
   return {
     current() {
       // Age is checked on every decision (cheap), so a policy goes stale while the runtime runs.
-      if (o.maxAgeMs !== undefined && 'policy' in state && Date.now() - activatedAt > o.maxAgeMs) {
+      if (o.maxAgeMs !== undefined && isActive(state) && Date.now() - activatedAt > o.maxAgeMs) {
         return { error: 'policy_stale', message: `policy ${state.revision} was activated ${Math.round((Date.now() - activatedAt) / 1000)}s ago, past the maximum age of ${Math.round(o.maxAgeMs / 1000)}s` };
       }
       return state;
@@ -90,7 +90,7 @@ export async function devPolicySource(dir: string, entrypoint?: string): Promise
     async reload() {
       const next = await load();
       // A broken edit must not take away a policy that works (last known good).
-      if ('policy' in next || !('policy' in state)) state = next;
+      if (isActive(next) || !isActive(state)) state = next;
       return next;
     },
     close: async () => undefined,
