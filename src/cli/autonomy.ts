@@ -2,6 +2,7 @@
 // so a call such as `autonomy eval` pays only for what it uses.
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
+import { registerRuntime } from './commands/runtime.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
@@ -11,6 +12,7 @@ import { registerBundle, registerKeygen, registerPolicy, registerTest } from './
 export function buildProgram(): Command {
   const program = new Command('autonomy')
     .description('Runtime governance for autonomous agents: every tool call is evaluated against a Rego policy before it runs.')
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -28,11 +30,12 @@ export function buildProgram(): Command {
   registerTest(program);
   registerPolicy(program);
   registerAudit(program);
+  registerRuntime(program);
 
   return program;
 }
 
-await runMain('autonomy', async () => {
+void runMain('autonomy', async () => {
   const program = buildProgram();
   if (process.argv.length <= 2) {
     program.outputHelp();

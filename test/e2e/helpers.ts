@@ -1,0 +1,89 @@
+// Real processes for end-to-end tests: `autonomy serve` on a free loopback port, stopped at the end.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'autonomy.js');
+export const EXAMPLE_POLICY = join(ROOT, 'examples', 'robot', 'policy');
+export const TOKEN = 'e2e-token-0123456789abcdef';
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'autonomy-e2e-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Served {
+  url: string;
+  proc: ChildProcess;
+  stderr: () => string;
+  /** SIGTERM, then wait for the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/** Starts `autonomy serve ARGS --addr 127.0.0.1:0` and resolves once it listens. */
+export function serve(args: readonly string[], env: Record<string, string> = {}): Promise<Served> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--addr', '127.0.0.1:0', ...args], {
+    env: { ...process.env, AUTONOMY_RUNTIME_TOKEN: TOKEN, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`serve did not start: ${err}`));
+    }, 15_000);
+    proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m && timer.hasRef()) {
+        clearTimeout(timer);
+        timer.unref();
+        resolvePromise({
+          url: m[1]!,
+          proc,
+          stderr: () => err,
+          stop: async () => {
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    proc.once('exit', (code) => {
+      if (timer.hasRef()) {
+        clearTimeout(timer);
+        reject(new Error(`serve exited with ${code}: ${err}`));
+      }
+    });
+  });
+}
+
+/** POSTs JSON with the e2e token; returns status and parsed body. */
+export async function post(url: string, body: unknown, token: string | null = TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== null) headers['authorization'] = `Bearer ${token}`;
+  const r = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+/** A throwaway HTTP server on loopback for misbehaving-runtime tests. */
+export async function fakeServer(handler: RequestListener): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
