@@ -65,10 +65,8 @@ test('builtin errors are undefined unless strict', () => {
 
 test('a huge cross product ends with eval_budget_exceeded, not a hang', () => {
   const p = compile([{ file: 'x.rego', text: 'package x\np := count([1 | numbers.range(1, 2000)[_]; numbers.range(1, 2000)[_]; numbers.range(1, 2000)[_]])' }]);
-  const started = performance.now();
   assert.throws(() => p.eval('data.x.p', { budget: { maxSteps: 200_000 } }), codeIs('eval_budget_exceeded'));
   assert.throws(() => p.eval('data.x.p', { budget: { maxMillis: 50 } }), codeIs('eval_budget_exceeded'));
-  assert.ok(performance.now() - started < 5000);
 });
 
 test('print output goes to the print hook, undefined arguments included', () => {
@@ -107,7 +105,14 @@ test('calls with the wrong number of arguments are rego_type_error at compile ti
 test('a huge numbers.range ends on the budget before allocating', () => {
   const p = compile([{ file: 'r.rego', text: 'package r\np := count(numbers.range(1, input.n))' }]);
   assert.equal(p.evalRule('data.r.p', { n: 1000 }), 1000);
-  const started = performance.now();
   assert.throws(() => p.eval('data.r.p', { input: { n: 1e12 } }), codeIs('eval_budget_exceeded'));
-  assert.ok(performance.now() - started < 1000);
+});
+
+test('iteration inside one literal is charged per element against the step budget', () => {
+  const p = compile([{ file: 'b.rego', text: 'package b\np := count([1 | some x in input.xs])\nq := count([1 | input.xs[_]])\nr if { every x in input.xs { x >= 0 } }' }]);
+  const xs = Array.from({ length: 200_000 }, (_, i) => i);
+  for (const rule of ['data.b.p', 'data.b.q', 'data.b.r']) {
+    assert.throws(() => p.eval(rule, { input: { xs }, budget: { maxSteps: 50_000, maxMillis: 60_000 } }), codeIs('eval_budget_exceeded'), rule);
+    assert.ok(p.eval(rule, { input: { xs: xs.slice(0, 100) }, budget: { maxSteps: 50_000 } }).length === 1, rule);
+  }
 });

@@ -216,7 +216,11 @@ export class Planner {
     const vm = this.pattern(l.value, b);
     return (c, f, k) =>
       coll.each(c, f, (cv) =>
-        forEachEntry(cv, (key, val) => (km ? km(c, f, key, () => vm(c, f, val, k)) : vm(c, f, val, k))),
+        forEachEntry(cv, (key, val) => {
+          // Every element costs a step: iteration inside one literal must not escape the budget.
+          tick(c.shared);
+          return km ? km(c, f, key, () => vm(c, f, val, k)) : vm(c, f, val, k);
+        }),
       );
   }
 
@@ -232,6 +236,7 @@ export class Planner {
     return (c, f, k) =>
       dom.each(c, f, (dv) => {
         const failed = forEachEntry(dv, (key, val) => {
+          tick(c.shared);
           if (keySlot !== undefined) f[keySlot] = key;
           f[valueSlot] = val;
           const found = body(c, f, TRUE_K);
@@ -541,7 +546,10 @@ export class Planner {
         } catch (e) {
           return builtinFailure(c, name, loc, e);
         }
-        for (const v of results) if (vk(v)) return true;
+        for (const v of results) {
+          tick(c.shared);
+          if (vk(v)) return true;
+        }
         return false;
       };
     }

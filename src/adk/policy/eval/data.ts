@@ -1,7 +1,7 @@
 // Reading refs: through plain values (input, locals, composites) and through `data`, where the
 // rule tree (virtual documents) is merged with base data and `with` overrides.
 import { equal, keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
-import { evalError, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
+import { evalError, tick, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
 import type { DataNode, EachFn, GetFn } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
@@ -57,6 +57,7 @@ export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[],
       }
       const rest = i + 1;
       const stop = forEachEntry(v, (k, x) => {
+        tick(c.shared);
         f[slot] = k;
         return walkValue(c, f, x, path, rest, vk);
       });
@@ -65,7 +66,7 @@ export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[],
     } else if ('match' in e) {
       const rest = i + 1;
       const m = e.match;
-      return forEachEntry(v, (k, x) => m(c, f, k, () => walkValue(c, f, x, path, rest, vk)));
+      return forEachEntry(v, (k, x) => (tick(c.shared), m(c, f, k, () => walkValue(c, f, x, path, rest, vk))));
     } else {
       const rest = i + 1;
       const cur = v;
@@ -127,6 +128,7 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
     const m = e.match;
     const seenKeys = new Set<string>();
     const visitKey = (key: Value): boolean => {
+      tick(c.shared);
       const ks = keyOf(key);
       if (seenKeys.has(ks)) return false;
       seenKeys.add(ks);
@@ -141,6 +143,7 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
   // Base document keys first, then rule-tree keys not already seen (OPA's order).
   const seen = new Set<string>();
   const visit = (key: Value): boolean => {
+    tick(c.shared);
     const ks = keyOf(key);
     if (seen.has(ks)) return false;
     seen.add(ks);
