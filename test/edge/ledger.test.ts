@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import { ManualClock } from '../../src/edge/clock.ts';
-import { Ledger, MemoryLedgerLog, State, type LedgerLog } from '../../src/edge/ledger.ts';
+import { Ledger, MemoryLedgerLog, State, type LedgerLog, scanOrder } from '../../src/edge/ledger.ts';
 import { FileLedgerLog } from '../../src/edge/ledger-file.ts';
 
 const H1 = '1'.repeat(64);
@@ -135,7 +135,11 @@ test('property: any sequence of legal operations replays to the same state, also
         assert.deepEqual(q.map((e) => e.id), l.entries().filter((e) => e.state === state).map((e) => e.id));
       }
       // Restart semantics: Inflight comes back as Scheduled; apply the same to the expectation.
-      const expected = l.entries().map((e) => (e.state === State.Inflight ? { ...e, state: State.Scheduled, lastError: 'interrupted by a restart', nextAt: clock.now(), updatedAt: clock.now() } : { ...e }));
+      // entries() lists in scan order, and a restarted entry's next attempt is now: re-sort.
+      const expected = l
+        .entries()
+        .map((e) => (e.state === State.Inflight ? { ...e, state: State.Scheduled, lastError: 'interrupted by a restart', nextAt: clock.now(), updatedAt: clock.now() } : { ...e }))
+        .sort(scanOrder);
       const r = await Ledger.open(log, clock);
       assert.deepEqual(r.entries(), expected);
       assert.deepEqual(r.segments(), l.segments());
