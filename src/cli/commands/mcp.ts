@@ -1,0 +1,41 @@
+// `autonomy mcp`: a thin wrapper over src/adk/runtime/mcp, loaded when it runs.
+import { type Command } from 'commander';
+import { stateDir } from './audit.ts';
+
+interface McpFlags {
+  policy?: string;
+  state?: string;
+  trust: string[];
+  dev?: boolean;
+  entrypoint?: string;
+  budgetMs?: string;
+  maxMessageBytes?: string;
+}
+
+/** Registers `autonomy mcp`. */
+export function registerMcp(program: Command): void {
+  program
+    .command('mcp')
+    .description('govern an MCP server: speak MCP on stdio, start the server as a child, decide every tools/call before it reaches the server')
+    .argument('<command...>', 'the MCP server command and its arguments (put them after --)')
+    .option('--policy <path>', 'policy: a signed bundle, or a directory of .rego/data files with --dev')
+    .option('--state <dir>', 'state directory: WAL, node key (default: $AUTONOMY_STATE_DIR or ./.autonomy)')
+    .option('--trust <key>', 'public key (PEM) trusted to sign bundles (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--dev', 'allow an unsigned policy directory; every decision says so')
+    .option('--entrypoint <ref>', "document that yields allow and deny (default: the manifest's, else data.autonomy.authz)")
+    .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
+    .option('--max-message-bytes <n>', 'largest message accepted from the client (k/m suffixes; default 4m)')
+    .passThroughOptions()
+    .action(async (command: string[], o: McpFlags) => {
+      const { runMcpStdio } = await import('../../adk/runtime/mcp/launch.ts');
+      process.exitCode = await runMcpStdio(command, {
+        policy: o.policy,
+        state: stateDir(o.state),
+        trust: o.trust,
+        dev: o.dev === true,
+        entrypoint: o.entrypoint,
+        budgetMs: o.budgetMs,
+        maxMessageBytes: o.maxMessageBytes,
+      });
+    });
+}
