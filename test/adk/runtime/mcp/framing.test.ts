@@ -19,7 +19,8 @@ test('lines split across and within chunks; CRLF and blank lines carry nothing e
 test('a line over the limit becomes one oversized frame, and the next line is whole again', () => {
   const fs = frames(8, ['0123', '45678', '9abc\n', 'ok\n']);
   assert.deepEqual(lines(fs), ['<oversized 012345678>', 'ok']);
-  assert.equal(fs[0]!.kind === 'oversized' && fs[0].limit, 8);
+  const first = fs[0]!;
+  assert.equal(first.kind === 'oversized' && first.limit, 8);
   // Exactly at the limit is fine.
   assert.deepEqual(lines(frames(8, ['01234567\n'])), ['01234567']);
 });
