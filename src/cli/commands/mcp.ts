@@ -1,5 +1,6 @@
 // `autonomy mcp`: a thin wrapper over src/adk/runtime/mcp, loaded when it runs.
 import { type Command } from 'commander';
+import { AutonomyError } from '../../common/errors.ts';
 import { stateDir } from './audit.ts';
 
 interface McpFlags {
@@ -10,6 +11,8 @@ interface McpFlags {
   entrypoint?: string;
   budgetMs?: string;
   maxMessageBytes?: string;
+  upstream?: string;
+  listen: string;
 }
 
 /** Registers `autonomy mcp`. */
@@ -17,7 +20,7 @@ export function registerMcp(program: Command): void {
   program
     .command('mcp')
     .description('govern an MCP server: speak MCP on stdio, start the server as a child, decide every tools/call before it reaches the server')
-    .argument('<command...>', 'the MCP server command and its arguments (put them after --)')
+    .argument('[command...]', 'the MCP server command and its arguments (put them after --); none with --upstream')
     .option('--policy <path>', 'policy: a signed bundle, or a directory of .rego/data files with --dev')
     .option('--state <dir>', 'state directory: WAL, node key (default: $AUTONOMY_STATE_DIR or ./.autonomy)')
     .option('--trust <key>', 'public key (PEM) trusted to sign bundles (repeatable)', (v: string, p: string[]) => [...p, v], [])
@@ -25,10 +28,12 @@ export function registerMcp(program: Command): void {
     .option('--entrypoint <ref>', "document that yields allow and deny (default: the manifest's, else data.autonomy.authz)")
     .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
     .option('--max-message-bytes <n>', 'largest message accepted from the client (k/m suffixes; default 4m)')
+    .option('--upstream <url>', 'govern a remote Streamable HTTP MCP server instead, serving a local endpoint (see --listen)')
+    .option('--listen <host:port>', 'with --upstream: the local endpoint, loopback only', '127.0.0.1:8765')
     .passThroughOptions()
     .action(async (command: string[], o: McpFlags) => {
-      const { runMcpStdio } = await import('../../adk/runtime/mcp/launch.ts');
-      process.exitCode = await runMcpStdio(command, {
+      const { runMcpHttp, runMcpStdio } = await import('../../adk/runtime/mcp/launch.ts');
+      const opts = {
         policy: o.policy,
         state: stateDir(o.state),
         trust: o.trust,
@@ -36,6 +41,9 @@ export function registerMcp(program: Command): void {
         entrypoint: o.entrypoint,
         budgetMs: o.budgetMs,
         maxMessageBytes: o.maxMessageBytes,
-      });
+      };
+      if (o.upstream === undefined) process.exitCode = await runMcpStdio(command, opts);
+      else if (command.length > 0) throw new AutonomyError('bad_usage', 'autonomy mcp takes either --upstream URL or a server command, not both');
+      else process.exitCode = await runMcpHttp(o.upstream, o.listen, opts);
     });
 }

@@ -1,11 +1,13 @@
 // `autonomy mcp`: the runtime's decision core and WAL, in process, in front of one MCP server.
 // The same --policy/--dev/--state/--budget-ms as `autonomy serve`, without its HTTP API.
 import { AutonomyError } from '../../../common/errors.ts';
-import { parseMillis } from '../config.ts';
+import { checkExposure, parseAddr, parseMillis } from '../config.ts';
 import { Decider } from '../decision.ts';
 import { policySourceFor } from '../launch.ts';
 import { fsFromEnv, openWalLog } from '../wal-log.ts';
-import { runStdioProxy } from './stdio.ts';
+import type { DecisionLog } from '../decision-log.ts';
+import type { PolicySource } from '../policy-source.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, runStdioProxy } from './stdio.ts';
 
 export interface McpOptions {
   policy?: string | undefined;
@@ -17,12 +19,14 @@ export interface McpOptions {
   maxMessageBytes?: string | undefined;
 }
 
-const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/** The decision core as `autonomy serve` assembles it: policy source, WAL, decider. */
+interface Core {
+  decider: Decider;
+  policy: PolicySource;
+  log: DecisionLog;
+}
 
-/** Runs the stdio proxy for `command` on this process's stdio; resolves with the exit code. */
-export async function runMcpStdio(command: readonly string[], o: McpOptions): Promise<number> {
-  if (command.length === 0) throw new AutonomyError('bad_usage', 'autonomy mcp needs the server command: autonomy mcp [options] -- SERVER_CMD ARGS…');
-  const maxMessageBytes = o.maxMessageBytes === undefined ? undefined : parseBytes(o.maxMessageBytes);
+async function openCore(o: McpOptions): Promise<Core> {
   const policy = policySourceFor(o);
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
   const fs = fsFromEnv();
@@ -33,13 +37,28 @@ export async function runMcpStdio(command: readonly string[], o: McpOptions): Pr
     await policy.close();
     throw e;
   }
-  // stdout is the MCP channel: everything for people goes to stderr.
-  if (o.dev) process.stderr.write('autonomy mcp: DEV MODE: unsigned policy directory; every decision carries dev_mode_unsigned_policy\n');
-  const decider = new Decider({ policy, log, budget });
+  // stdout may be the MCP channel: everything for people goes to stderr.
+  if (o.dev) say('DEV MODE: unsigned policy directory; every decision carries dev_mode_unsigned_policy');
+  return { decider: new Decider({ policy, log, budget }), policy, log };
+}
+
+/** SIGHUP re-reads the policy; returns the function that stops listening for it. */
+function reloadOnHup(policy: PolicySource): () => void {
   const reload = (): void => {
-    void policy.reload().then((s) => process.stderr.write(`autonomy mcp: ${'error' in s ? `policy reload failed, keeping the previous one: ${s.message}` : `policy reloaded: revision ${s.revision}`}\n`));
+    void policy.reload().then((s) => say('error' in s ? `policy reload failed, keeping the previous one: ${s.message}` : `policy reloaded: revision ${s.revision}`));
   };
   process.on('SIGHUP', reload);
+  return () => process.off('SIGHUP', reload);
+}
+
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** Runs the stdio proxy for `command` on this process's stdio; resolves with the exit code. */
+export async function runMcpStdio(command: readonly string[], o: McpOptions): Promise<number> {
+  if (command.length === 0) throw new AutonomyError('bad_usage', 'autonomy mcp needs the server command: autonomy mcp [options] -- SERVER_CMD ARGS…');
+  const maxMessageBytes = o.maxMessageBytes === undefined ? undefined : parseBytes(o.maxMessageBytes);
+  const { decider, policy, log } = await openCore(o);
+  const stopReload = reloadOnHup(policy);
   let forward: ((sig: NodeJS.Signals) => void) | undefined;
   try {
     return await runStdioProxy({
@@ -55,12 +74,53 @@ export async function runMcpStdio(command: readonly string[], o: McpOptions): Pr
       },
     });
   } finally {
-    process.off('SIGHUP', reload);
+    stopReload();
     if (forward) for (const s of FORWARDED) process.off(s, forward);
     // Every decision already answered is durable; closing seals the session's WAL.
     await log.close();
     await policy.close();
   }
+}
+
+/** Serves the local Streamable HTTP endpoint in front of `upstream` until SIGINT/SIGTERM; resolves with the exit code. */
+export async function runMcpHttp(upstream: string, listenAddr: string, o: McpOptions): Promise<number> {
+  let url: URL;
+  try {
+    url = new URL(upstream);
+  } catch {
+    throw new AutonomyError('bad_config', `--upstream ${JSON.stringify(upstream)}: expected an http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AutonomyError('bad_config', `--upstream ${upstream}: expected an http(s) URL`);
+  const listen = parseAddr(listenAddr);
+  // The local endpoint has no authentication of its own: loopback only.
+  checkExposure(listen, { allowRemote: false, explicitToken: false });
+  const maxMessageBytes = o.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : parseBytes(o.maxMessageBytes);
+  const { decider, policy, log } = await openCore(o);
+  const stopReload = reloadOnHup(policy);
+  try {
+    // Loaded here: the stdio proxy does not pay for the SDK's HTTP transports.
+    const { startHttpProxy } = await import('./http.ts');
+    const proxy = await startHttpProxy({ upstream: url, listen, decider, policy, maxMessageBytes });
+    say(`governing ${url.href}; listening on ${proxy.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = (sig: NodeJS.Signals): void => {
+        say(`${sig}: stopping (ending sessions, sealing the WAL)`);
+        resolve();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    await proxy.close();
+    return 0;
+  } finally {
+    stopReload();
+    await log.close();
+    await policy.close();
+  }
+}
+
+function say(s: string): void {
+  process.stderr.write(`autonomy mcp: ${s}\n`);
 }
 
 /** Parses a positive byte count, with an optional k/m suffix (KiB, MiB). */
