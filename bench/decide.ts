@@ -1,4 +1,5 @@
-// `npm run bench -- decide`: POST /v1/decide on `autonomy serve` (example policy, durable WAL
+// `npm run bench -- decide`: POST /v1/decide on `autonomy serve` (example policy as a signed
+// bundle, durable WAL
 // with group-committed fdatasync) against a no-op node:http server answering a fixed 150-byte
 // JSON body, both loaded from a separate process at concurrency 1 and 64. Targets (issue 9): at
 // c=64 at least 70 % of the no-op's throughput; at c=1 p50 at most the no-op's p50 plus one
@@ -62,9 +63,18 @@ function fdatasyncMs(): number {
   return quantile(times, 0.5);
 }
 
+/** Runs `autonomy ARGS` to completion. */
+async function autonomy(...args: string[]): Promise<void> {
+  await promisify(execFile)(process.execPath, [join(root, 'bin', 'autonomy.js'), ...args]);
+}
+
 const fsync = fdatasyncMs();
+// The example policy as a signed bundle, as a production runtime would serve it.
+const bundle = join(state, 'robot.tar.gz');
+await autonomy('keygen', '--out', join(state, 'keys'), '--name', 'signer');
+await autonomy('bundle', 'build', join(root, 'examples', 'robot', 'policy'), '-o', bundle, '--revision', 'bench', '--sequence', '1', '--signing-key', join(state, 'keys', 'signer.key'));
 const noop = await startServer([join(import.meta.dirname, 'lib', 'noop-server.ts')]);
-const rt = await startServer([join(root, 'bin', 'autonomy.js'), 'serve', '--dev', '--policy', join(root, 'examples', 'robot', 'policy'), '--state', join(state, 'rt'), '--addr', '127.0.0.1:0']);
+const rt = await startServer([join(root, 'bin', 'autonomy.js'), 'serve', '--policy', bundle, '--trust', join(state, 'keys', 'signer.pub'), '--state', join(state, 'rt'), '--addr', '127.0.0.1:0']);
 const results: Record<string, Load> = {};
 try {
   for (const c of [1, 64]) {

@@ -13,8 +13,14 @@ const headers = { 'content-type': 'application/json', 'content-length': payload.
 function once(): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`HTTP ${res.statusCode}`))));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        // Only a real allow counts: a fast deny (no policy, a failing WAL) must not pass for speed.
+        const body = Buffer.concat(chunks).toString();
+        if (res.statusCode === 200 && body.startsWith('{"decision":"allow"')) resolve(res.statusCode);
+        else reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
+      });
     });
     req.on('error', reject);
     req.end(payload);

@@ -144,7 +144,7 @@ function runCaseViaCli(c: ConformanceCase, file: string): CaseOutcome {
       writeFileSync(join(dir, `test-${i}.rego`), m);
       args.push('-d', join(dir, `test-${i}.rego`));
     });
-    if (c.data !== undefined) {
+    if (c.data !== undefined && c.data !== null) {
       writeFileSync(join(dir, 'data.json'), JSON.stringify(c.data, bigintJSON));
       args.push('-d', join(dir, 'data.json'));
     }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers.ts';
 
-test('the demo: 5 allowed, 4 denied (speed, workspace twice, allow-list), then audit verify ok', () => {
+test('the demo: a signed bundle; 5 allowed, 4 denied (speed, workspace twice, allow-list), then audit verify ok', () => {
   const state = tempDir();
   try {
     const r = spawnSync(process.execPath, [join(ROOT, 'examples', 'robot', 'demo.ts')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, AUTONOMY_DEMO_STATE: state.dir } });
@@ -17,6 +17,10 @@ test('the demo: 5 allowed, 4 denied (speed, workspace twice, allow-list), then a
     assert.match(r.stdout, /DENY\s+write_file\s.*\/etc\/robot.conf.*outside the workspace/);
     assert.match(r.stdout, /ok: \d+ records, seq 1\.\.\d+/);
     assert.match(r.stdout, /signatures: checked/);
+    // A signed bundle, keys made on first run; no --dev anywhere.
+    assert.match(r.stdout, /first run: making a signing key/);
+    assert.match(r.stderr, /activated policy robot-\d+/);
+    assert.doesNotMatch(r.stdout + r.stderr, /DEV MODE|--dev/);
   } finally {
     state.remove();
   }

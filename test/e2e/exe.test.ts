@@ -10,7 +10,7 @@ import { ROOT, tempDir } from './helpers.ts';
 
 const exec = promisify(execFile);
 
-test('the single executable runs the demo agent and verifies its log, without node_modules', { timeout: 120_000 }, async () => {
+test('the single executable signs a bundle, runs the demo agent under it and verifies the log, without node_modules', { timeout: 120_000 }, async () => {
   const tmp = tempDir('autonomy-exe-');
   try {
     const out = join(tmp.dir, 'bin');
@@ -22,7 +22,11 @@ test('the single executable runs the demo agent and verifies its log, without no
     const exe = join(out, 'autonomy');
     // A clean environment: no NODE_OPTIONS or npm variables leaking in.
     const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmp.dir };
-    const run = await exec(exe, ['run', '--policy', 'examples/robot/policy', '--dev', '--state', 'st', '--', 'python3', 'examples/robot/agent.py'], { cwd: app, env, encoding: 'utf8' });
+    // The demo's steps: a signing key, a signed bundle, the agent under `run`, then verify.
+    await exec(exe, ['keygen', '--out', 'st/keys', '--name', 'signer'], { cwd: app, env });
+    await exec(exe, ['bundle', 'build', 'examples/robot/policy', '-o', 'st/robot.tar.gz', '--revision', 'robot-1', '--sequence', '1', '--signing-key', 'st/keys/signer.key'], { cwd: app, env });
+    const run = await exec(exe, ['run', '--policy', 'st/robot.tar.gz', '--trust', 'st/keys/signer.pub', '--state', 'st', '--', 'python3', 'examples/robot/agent.py'], { cwd: app, env, encoding: 'utf8' });
+    assert.match(run.stderr, /activated policy robot-1/);
     assert.equal(run.stdout.split('\n').filter((l) => /^\s+DENY\s/.test(l)).length, 4, run.stdout);
     assert.match(run.stdout, /over the 2 m\/s limit/);
     const verify = await exec(exe, ['audit', 'verify', '--state', 'st'], { cwd: app, env, encoding: 'utf8' });

@@ -1,10 +1,13 @@
 // What `autonomy serve` and `autonomy run` share: turning command-line options into a started
-// runtime (policy source chosen, WAL opened, address checked).
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+// runtime (address checked, WAL opened, policy store or --dev directory loaded).
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
+import { SIGNATURES_FILE } from '../bundle/index.ts';
+import { parseDuration } from '../bundle/commands.ts';
+import { devPolicySource, storePolicySource } from './bundle-source.ts';
 import { checkExposure, parseAddr, parseMillis } from './config.ts';
-import { dirPolicySource, staticPolicySource, type PolicySource } from './policy-source.ts';
+import type { PolicySource } from './policy-source.ts';
 import { createMetrics } from './metrics.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
 import { fsFromEnv, openWalLog } from './wal-log.ts';
@@ -22,31 +25,43 @@ export interface LaunchOptions {
   trust: readonly string[];
   entrypoint?: string | undefined;
   budgetMs?: string | undefined;
+  /** Past this age (e.g. 24h) the active policy is stale and decisions deny policy_stale. */
+  maxAge?: string | undefined;
+  /** Operator messages (activations, refusals); default: stderr. */
+  say?: (line: string) => void;
 }
 
-/** Chooses the policy source for --policy/--dev. */
-export function policySourceFor(o: Pick<LaunchOptions, 'policy' | 'dev' | 'entrypoint'>): PolicySource {
-  if (o.policy === undefined) return staticPolicySource({ error: 'no_valid_policy', message: 'no policy configured (pass --policy)' });
-  const path = resolve(o.policy);
+/** Starts a runtime for the options: the WAL first, so policy activations are recorded in it. */
+export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
+  const listen = parseAddr(o.addr);
+  checkExposure(listen, { allowRemote: o.allowRemote, explicitToken: o.explicitToken });
+  const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
+  const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
+  const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
+  const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
+  if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; serving it needs --dev (every answer will then say so), or sign it with \`autonomy bundle build --signing-key\``);
+  const fs = fsFromEnv();
+  const metrics = createMetrics();
+  const log = await openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) });
+  let policy: PolicySource;
+  try {
+    policy = unsignedDir
+      ? await devPolicySource(policyPath!, o.entrypoint)
+      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say: o.say ?? ((l) => process.stderr.write(`autonomy: ${l}\n`)) });
+  } catch (e) {
+    await log.close();
+    throw e;
+  }
+  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+}
+
+/** True for a directory without a bundle signature; throws if the path does not exist. */
+function isUnsignedDir(path: string, given: string): boolean {
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
   } catch {
-    throw new AutonomyError('bad_config', `--policy ${o.policy}: no such file or directory`);
+    throw new AutonomyError('bad_config', `--policy ${given}: no such file or directory`);
   }
-  if (!isDir) throw new AutonomyError('bad_config', `--policy ${o.policy}: signed .tar.gz bundles need the bundle store, which this build does not have yet; pass a directory with --dev`);
-  if (!o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; serving it needs --dev (every answer will then say so)`);
-  return dirPolicySource(path, o.entrypoint);
-}
-
-/** Starts a runtime for the options. */
-export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
-  const listen = parseAddr(o.addr);
-  checkExposure(listen, { allowRemote: o.allowRemote, explicitToken: o.explicitToken });
-  const policy = policySourceFor(o);
-  const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
-  const fs = fsFromEnv();
-  const metrics = createMetrics();
-  const log = await openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) });
-  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+  return isDir && !existsSync(join(path, SIGNATURES_FILE));
 }

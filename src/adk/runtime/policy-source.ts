@@ -1,13 +1,7 @@
 // Where the active policy comes from. The runtime asks a PolicySource for the policy on every
 // decision, so the source must answer from memory; the signed-bundle store implements it in
-// production, dirPolicySource serves an unsigned directory under --dev.
-import { AutonomyError } from '../../common/errors.ts';
-import { sha256Hex } from '../../common/hash.ts';
-import { compile, type CompiledPolicy } from '../policy/index.ts';
-import { loadPaths } from '../policy/loader.ts';
-
-/** The default entrypoint, when the bundle manifest names none. */
-export const DEFAULT_ENTRYPOINT = 'data.autonomy.authz';
+// production (bundle-source.ts), which also serves --dev directories signed with a throw-away key.
+import type { CompiledPolicy } from '../policy/index.ts';
 
 /** A policy ready to decide with. */
 export interface ActivePolicy {
@@ -49,31 +43,4 @@ export function isActive(s: PolicyState): s is ActivePolicy {
 /** A fixed state, for tests and for a runtime started without a policy. */
 export function staticPolicySource(state: PolicyState): PolicySource {
   return { current: () => state, reload: async () => state, close: async () => undefined };
-}
-
-/** Compiles a directory of .rego and data files as an unsigned development policy. */
-export function dirPolicySource(dir: string, entrypoint = DEFAULT_ENTRYPOINT): PolicySource {
-  const load = (): PolicyState => {
-    try {
-      const { sources, data } = loadPaths([dir]);
-      if (sources.length === 0) return { error: 'no_valid_policy', message: `${dir}: no .rego files` };
-      const policy = compile(sources, data);
-      const digest = sha256Hex(sources.map((s) => `${s.file}\0${s.text}\0`).join('') + JSON.stringify(data));
-      return { policy, revision: `dev-${digest.slice(0, 12)}`, digest, entrypoint, stale: false, dev: true };
-    } catch (e) {
-      if (e instanceof AutonomyError) return { error: 'no_valid_policy', message: e.toString() };
-      throw e;
-    }
-  };
-  let state = load();
-  return {
-    current: () => state,
-    reload: async () => {
-      const next = load();
-      // A broken edit must not take away a policy that works (last known good).
-      if (isActive(next) || !isActive(state)) state = next;
-      return next;
-    },
-    close: async () => undefined,
-  };
 }

@@ -15,7 +15,7 @@ export async function runCommand(command: readonly string[], o: RunOptions): Pro
   if (command.length === 0) throw new AutonomyError('bad_usage', 'autonomy run needs a command: autonomy run [options] -- CMD ARGS…');
   const token = newToken();
   const rt = await launchRuntime({ ...o, token, explicitToken: false, addr: '127.0.0.1:0', allowRemote: false });
-  if (o.dev) process.stderr.write('autonomy: DEV MODE: unsigned policy directory; every answer carries dev_mode_unsigned_policy\n');
+  if (rt.dev) process.stderr.write('autonomy: DEV MODE: unsigned policy directory; every answer carries dev_mode_unsigned_policy\n');
   let code: number;
   try {
     code = await new Promise<number>((resolve) => {

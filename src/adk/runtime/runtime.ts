@@ -26,6 +26,9 @@ export interface Runtime {
   readonly url: string;
   readonly server: Server;
   readonly decider: Decider;
+  readonly policy: PolicySource;
+  /** True when serving an unsigned --dev directory. */
+  readonly dev: boolean;
   /** Re-reads the policy (SIGHUP). */
   reload(): Promise<PolicyState>;
   /** Stops accepting, lets in-flight decisions finish, then closes the log (flushing it). */
@@ -60,6 +63,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     url: `http://${host}:${a.port}`,
     server,
     decider,
+    policy: opts.policy,
+    get dev() {
+      const s = opts.policy.current();
+      return isActive(s) && s.dev === true;
+    },
     async reload() {
       const s = await opts.policy.reload();
       showRevision(opts.policy.current());

@@ -35,7 +35,7 @@ export async function runServe(o: ServeOptions): Promise<number> {
       rt.reload().then((st) => say(isActive(st) ? `policy reloaded: revision ${st.revision}` : `policy reload failed, keeping the previous one: ${st.message}`));
     });
   });
-  if (o.dev) say('DEV MODE: serving an unsigned policy directory; every answer carries dev_mode_unsigned_policy');
+  if (rt.dev) say('DEV MODE: serving an unsigned policy directory; every answer carries dev_mode_unsigned_policy');
   say(`bearer token: ${where}`);
   say(`listening on ${rt.url}`);
   return stopped;

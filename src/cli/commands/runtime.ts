@@ -2,7 +2,7 @@
 import { type Command } from 'commander';
 import { stateDir } from './audit.ts';
 
-const POLICY_HELP = 'policy: a signed bundle, or a directory of .rego/data files with --dev';
+const POLICY_HELP = 'a signed bundle (.tar.gz or directory) to activate, or an unsigned directory with --dev; default: the state directory\'s active policy';
 const STATE_HELP = 'state directory: WAL, node key, token (default: $AUTONOMY_STATE_DIR or ./.autonomy)';
 
 interface Common {
@@ -12,6 +12,7 @@ interface Common {
   dev?: boolean;
   entrypoint?: string;
   budgetMs?: string;
+  maxAge?: string;
 }
 
 /** Registers `autonomy serve` and `autonomy run`. */
@@ -20,10 +21,11 @@ export function registerRuntime(program: Command): void {
     c
       .option('--policy <path>', POLICY_HELP)
       .option('--state <dir>', STATE_HELP)
-      .option('--trust <key>', 'public key (PEM) trusted to sign bundles (repeatable)', collect, [])
+      .option('--trust <key>', 'public key trusted to sign bundles, PATH or KEYID=PATH (repeatable)', collect, [])
       .option('--dev', 'allow an unsigned policy directory; every answer and /health say so')
       .option('--entrypoint <ref>', 'document that yields allow and deny (default: the manifest\'s, else data.autonomy.authz)')
-      .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)');
+      .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
+      .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)');
 
   common(program.command('serve').description('run the decision server (HTTP API: /v1/decide, /v1/data, /health, /metrics)'))
     .option('--addr <host:port>', 'listen address', '127.0.0.1:8181')
@@ -44,7 +46,7 @@ export function registerRuntime(program: Command): void {
 }
 
 function launchOptions(o: Common) {
-  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs };
+  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge };
 }
 
 function collect(value: string, previous: string[]): string[] {

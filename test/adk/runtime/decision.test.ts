@@ -121,3 +121,15 @@ test('Data API: the value of the document, undefined as undefined, errors thrown
   const { d: none } = decider({ error: 'no_valid_policy', message: 'x' });
   await assert.rejects(none.data(['a'], {}), { code: 'no_valid_policy' });
 });
+
+test('fail closed: an evaluator that crashes mid-flight (a bug, not a coded error) → deny eval_error', async () => {
+  const crashing = compile([{ file: 'p.rego', text: POLICY }]);
+  crashing.eval = () => {
+    throw new TypeError('cannot read properties of undefined');
+  };
+  const { d, log } = decider({ ...active(POLICY), policy: crashing });
+  const r = await d.decide({ tool: 'scan', args: {} });
+  assert.deepEqual([r.decision, r.reasons], ['deny', ['eval_error']]);
+  assert.match(r.error!.message, /cannot read properties/);
+  assert.equal(log.records[0]!.decision, 'deny');
+});

@@ -1,10 +1,11 @@
 // Encodings: json.marshal*/unmarshal/is_valid, yaml.*, base64*, base64url*, hex.*, urlquery.*,
 // with Go's exact output and error texts.
 import YAML from 'yaml';
-import { SetValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, type Value } from '../value.ts';
+import { SetValue, formatValue, fromJS, makeObject, sortedEntries, sortedValues, toJS, typeName, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, operandError, type BuiltinTable } from './builtin.ts';
 import { object, str } from './args.ts';
+import { succeeds } from './attempt.ts';
 import { goJSONValid, goMarshal, goQuoteRune, goUnmarshal } from './gojson.ts';
 import { STD, base64urlBytes, goBase64Decode } from './gobase64.ts';
 
@@ -17,10 +18,11 @@ function marshalWithOptions(args: readonly Value[]): Value {
   let prefix = '';
   let implicit = false;
   let explicit: boolean | undefined;
-  for (const [k, v] of sortedEntries(opts)) {
-    if (typeof k !== 'string') throw operandError(2, `failed to stringify key ${JSON.stringify(k)} at index 0: operand 0 must be string but got ${typeof k}`);
+  for (const [idx, [k, v]] of sortedEntries(opts).entries()) {
+    // OPA reports the option's index as the operand position of its inner check.
+    if (typeof k !== 'string') throw operandError(2, `failed to stringify key ${formatValue(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`);
     if (k === 'prefix' || k === 'indent') {
-      if (typeof v !== 'string') throw operandError(2, `key ${k} failed cast to string: operand 0 must be string but got ${typeof v}`);
+      if (typeof v !== 'string') throw operandError(2, `key ${k} failed cast to string: operand ${idx} must be string but got ${typeName(v)}`);
       if (k === 'prefix') prefix = v;
       else indent = v;
       implicit = true;
@@ -40,8 +42,15 @@ function unmarshal(args: readonly Value[]): Value {
 }
 
 // YAML follows sigs.k8s.io/yaml (go-yaml v2): YAML 1.1 scalars, every document must parse.
+// go-yaml leaves timestamps and sexagesimal numbers as strings when decoding into JSON data.
+const goYAMLTags = (tags: YAML.Tags): YAML.Tags =>
+  tags.filter((t) => {
+    const tag = t as { tag?: string; format?: string };
+    return tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME';
+  });
+
 function yamlDocuments(text: string): YAML.Document.Parsed[] {
-  const docs = YAML.parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  const docs = YAML.parseAllDocuments(text, { version: '1.1', uniqueKeys: true, customTags: goYAMLTags });
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) if (d.errors.length > 0) throw builtinError(`yaml: ${d.errors[0]!.message.split('\n')[0]}`);
   return list;
@@ -207,15 +216,7 @@ export function register(table: BuiltinTable): void {
       category: 'encoding',
       args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          yamlDocuments(args[0]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => yamlDocuments(args[0] as string)),
     },
     s2s('base64.encode', (s) => base64Encode(s, false, true)),
     s2s('base64.decode', (s) => bytesToString(goBase64Decode(s, STD, true))),
@@ -224,15 +225,7 @@ export function register(table: BuiltinTable): void {
       category: 'encoding',
       args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          goBase64Decode(args[0], STD, true);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => goBase64Decode(args[0] as string, STD, true)),
     },
     s2s('base64url.encode', (s) => base64Encode(s, true, true)),
     s2s('base64url.encode_no_pad', (s) => base64Encode(s, true, false)),

@@ -163,7 +163,7 @@ class Printer {
     const prec = this.f.precPresent && this.f.prec > 4 ? this.f.prec : 4;
     if (hex.length < prec) hex = '0'.repeat(prec - hex.length) + hex;
     let s = `U+${hex}`;
-    if (this.f.sharp && u <= 0x10ffffn && isPrint(Number(u))) s += ` '${String.fromCodePoint(Number(u))}'`;
+    if (this.f.sharp && u >= 0n && u <= 0x10ffffn && isPrint(Number(u))) s += ` '${String.fromCodePoint(Number(u))}'`;
     this.padSpaces(s);
   }
 
@@ -473,7 +473,8 @@ function sharpFloat(num: string, verb: string, prec: number): string {
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 function isPrint(cp: number): boolean {
-  return PRINTABLE.test(String.fromCodePoint(cp));
+  // Values below int64's range wrap to negatives above; neither is a code point.
+  return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff && PRINTABLE.test(String.fromCodePoint(cp));
 }
 
 function escapeRune(cp: number, quote: string, ascii: boolean): string {

@@ -1,7 +1,7 @@
 // graph.reachable, graph.reachable_paths and walk: traversals over Rego values.
 import { ObjectValue, SetValue, keyOf, type Value } from '../value.ts';
 import { T } from '../types.ts';
-import { declare, operandTypeError, type BuiltinTable } from './builtin.ts';
+import { declare, operandTypeError, type BuiltinContext, type BuiltinTable } from './builtin.ts';
 import { object } from './args.ts';
 
 /** The vertices of an edge collection (array or set); anything else has none, as in OPA. */
@@ -31,10 +31,12 @@ function reachable(args: readonly Value[]): Value {
   return reached;
 }
 
-function reachablePaths(args: readonly Value[]): Value {
+function reachablePaths(args: readonly Value[], ctx: BuiltinContext): Value {
   const graph = object(args, 1);
   const out = new SetValue();
   const build = (root: Value, path: Value[], seen: ReadonlySet<string>): void => {
+    // A DAG can have exponentially many paths: each step counts against the budget.
+    ctx.charge?.(path.length + 1);
     const edges = graph.get(root);
     if (edges === undefined) {
       out.add(path);

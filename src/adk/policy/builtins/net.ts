@@ -4,6 +4,7 @@ import { SetValue, ObjectValue, type Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinContext, type BuiltinTable } from './builtin.ts';
 import { str } from './args.ts';
+import { succeeds } from './attempt.ts';
 
 const V4_BASE = 0xffffn << 32n;
 const ALL = (1n << 128n) - 1n;
@@ -156,8 +157,11 @@ function containsMatches(args: readonly Value[]): Value {
   return out;
 }
 
-function expand(args: readonly Value[]): Value {
+function expand(args: readonly Value[], ctx: BuiltinContext): Value {
   const n = parseCIDR(str(args, 1));
+  // An IPv6 /64 has 2^64 hosts: charge the size first so the budget ends it, not memory.
+  const size = lastOf(n) - n.base + 1n;
+  ctx.charge?.(size > 1_000_000_000n ? Number.MAX_SAFE_INTEGER : Number(size));
   const out = new SetValue();
   for (let ip = n.base; ip <= lastOf(n); ip++) out.add(formatIP(ip));
   return out;
@@ -217,30 +221,27 @@ function lookupIPAddr(args: readonly Value[], ctx: BuiltinContext): Value {
   throw builtinError('DNS lookups are not available in this engine');
 }
 
+const matchElem = T.or(T.string, T.array(T.any));
+const matchOperand = T.or(T.string, T.array(matchElem), T.set(matchElem), T.object(T.string, matchElem));
+
 /** Registers the net family. */
 export function register(table: BuiltinTable): void {
   const cat = 'net';
   declare(
     table,
     { name: 'net.cidr_contains', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => cidrContains(args[0]!, args[1]!) },
+    // OPA evaluates the deprecated net.cidr_overlap as net.cidr_contains; declared for v1's deprecation error.
+    { name: 'net.cidr_overlap', category: cat, args: [T.string, T.string], result: T.boolean, deprecated: true, impl: (args) => cidrContains(args[0]!, args[1]!) },
     { name: 'net.cidr_intersects', category: cat, args: [T.string, T.string], result: T.boolean, impl: intersects },
-    { name: 'net.cidr_contains_matches', category: cat, args: [T.any, T.any], result: T.set(T.array(T.any)), impl: containsMatches },
+    { name: 'net.cidr_contains_matches', category: cat, args: [matchOperand, matchOperand], result: T.set(T.array(T.any)), impl: containsMatches },
     { name: 'net.cidr_expand', category: cat, args: [T.string], result: T.set(T.string), impl: expand },
     { name: 'net.cidr_merge', category: cat, args: [T.or(T.array(T.string), T.set(T.string))], result: T.set(T.string), impl: merge },
     {
       name: 'net.cidr_is_valid',
       category: cat,
-      args: [T.any],
+      args: [T.string],
       result: T.boolean,
-      impl: (args) => {
-        if (typeof args[0] !== 'string') return false;
-        try {
-          parseCIDR(args[0]);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      impl: (args) => typeof args[0] === 'string' && succeeds(() => parseCIDR(args[0] as string)),
     },
     { name: 'net.lookup_ip_addr', category: cat, args: [T.string], result: T.set(T.string), nondeterministic: true, impl: lookupIPAddr },
   );

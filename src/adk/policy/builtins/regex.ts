@@ -5,6 +5,7 @@ import type { Value } from '../value.ts';
 import { T } from '../types.ts';
 import { builtinError, declare, type BuiltinTable } from './builtin.ts';
 import { integer, str } from './args.ts';
+import { succeeds } from './attempt.ts';
 import { globsIntersect } from './glob-intersect.ts';
 
 type RE2 = ReturnType<RE2JS['re2']>;
@@ -27,13 +28,7 @@ export function compileRegex(pattern: string): RE2 {
 }
 
 function isValid(args: readonly Value[]): Value {
-  if (typeof args[0] !== 'string') return false;
-  try {
-    compileRegex(args[0]);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof args[0] === 'string' && succeeds(() => compileRegex(args[0] as string));
 }
 
 /** Go's Regexp.Split(s, -1). */
@@ -146,13 +141,17 @@ function count(args: readonly Value[]): number {
   return Number(integer(args, 3));
 }
 
+const matches = (args: readonly Value[]): Value => compileRegex(str(args, 1)).match(str(args, 2));
+
 /** Registers the regex family. */
 export function register(table: BuiltinTable): void {
   const cat = 'regex';
   declare(
     table,
-    { name: 'regex.is_valid', category: cat, args: [T.any], result: T.boolean, impl: isValid },
-    { name: 'regex.match', category: cat, args: [T.string, T.string], result: T.boolean, impl: (args) => compileRegex(str(args, 1)).match(str(args, 2)) },
+    { name: 'regex.is_valid', category: cat, args: [T.string], result: T.boolean, impl: isValid },
+    { name: 'regex.match', category: cat, args: [T.string, T.string], result: T.boolean, impl: matches },
+    // Declared so that v1 modules calling it get OPA's deprecation error, not "undefined function".
+    { name: 're_match', category: cat, args: [T.string, T.string], result: T.boolean, deprecated: true, impl: matches },
     { name: 'regex.split', category: cat, args: [T.string, T.string], result: T.array(T.string), impl: (args) => regexSplit(compileRegex(str(args, 1)), str(args, 2), str(args, 1)) },
     {
       name: 'regex.find_n',

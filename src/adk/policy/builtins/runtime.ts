@@ -19,6 +19,11 @@ function randIntn(args: readonly Value[], ctx: BuiltinContext): Value {
   return r;
 }
 
+// OPA answers {} when no runtime is configured; here an empty environment stands for that.
+function runtimeInfo(_args: readonly Value[], ctx: BuiltinContext): Value {
+  return Object.keys(ctx.env).length === 0 ? fromJS({}) : fromJS({ env: { ...ctx.env } });
+}
+
 /** The host an http.send request targets, for the error message. */
 function requestHost(req: ObjectValue): string {
   const url = req.get('url');
@@ -31,20 +36,25 @@ function requestHost(req: ObjectValue): string {
 }
 
 function httpSend(args: readonly Value[], ctx: BuiltinContext): Value {
-  const req = object(args, 1);
-  const host = requestHost(req);
-  // Builtins are synchronous; a request would block the evaluator, so even allow-listed hosts are refused.
+  const host = requestHost(object(args, 1));
   if (ctx.networkAllowList.length === 0) throw builtinError('network access is disabled: no allow-list is configured');
+  if (!ctx.networkAllowList.includes(host)) throw builtinError(`network access to ${JSON.stringify(host)} is disabled: the host is not in the allow-list`);
+  // Builtins run synchronously inside the evaluator; a blocking request is not offered even to allowed hosts.
   throw builtinError(`network access to ${JSON.stringify(host)} is not available in this engine`);
+}
+
+function trace(args: readonly Value[]): Value {
+  str(args, 1);
+  return true;
 }
 
 /** Registers opa.runtime, rand.intn, trace and http.send. */
 export function register(table: BuiltinTable): void {
   declare(
     table,
-    { name: 'opa.runtime', category: 'opa', args: [], result: T.object(T.string, T.any), nondeterministic: true, impl: (_args, ctx) => fromJS({ env: { ...ctx.env } }) },
+    { name: 'opa.runtime', category: 'opa', args: [], result: T.object(T.string, T.any), nondeterministic: true, impl: runtimeInfo },
     { name: 'rand.intn', category: 'numbers', args: [T.string, T.number], result: T.number, nondeterministic: true, impl: randIntn },
-    { name: 'trace', category: 'tracing', args: [T.string], result: T.boolean, impl: (args) => (str(args, 1), true) },
+    { name: 'trace', category: 'tracing', args: [T.string], result: T.boolean, impl: trace },
     { name: 'http.send', category: 'http', args: [T.object(T.string, T.any)], result: T.object(T.any, T.any), nondeterministic: true, impl: httpSend },
   );
 }

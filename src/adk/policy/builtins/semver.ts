@@ -26,14 +26,19 @@ function parseInt64(s: string): bigint | undefined {
   return n > INT64_MAX || n < -INT64_MAX - 1n ? undefined : n;
 }
 
-/** Parses a version ("v" prefix allowed); undefined when it is not SemVer. */
+/** Parses a SemVer 2.0.0 version ("v" prefix allowed); undefined when it is not one. */
 export function parseSemver(text: string): Version | undefined {
+  const plus = text.indexOf('+');
   const [withPre, meta] = cut(text.startsWith('v') ? text.slice(1) : text, '+');
-  if (meta !== '' && !IDENT.test(meta)) return undefined;
+  // A separator must be followed by a non-empty section.
+  if ((plus >= 0 && meta === '') || (meta !== '' && !IDENT.test(meta))) return undefined;
+  const dash = withPre.indexOf('-');
   const [v, pre] = cut(withPre, '-');
-  if (pre !== '' && !IDENT.test(pre)) return undefined;
+  if ((dash >= 0 && pre === '') || (pre !== '' && !IDENT.test(pre))) return undefined;
+  // Numeric identifiers carry no leading zeros (SemVer 2.0.0 items 2 and 9).
+  if (pre.split('.').some((id) => /^0\d+$/.test(id))) return undefined;
   const parts = v.split('.');
-  if (parts.length !== 3) return undefined;
+  if (parts.length !== 3 || parts.some((p) => !/^(0|[1-9]\d*)$/.test(p))) return undefined;
   const [major, minor, patch] = parts.map(parseInt64);
   if (major === undefined || minor === undefined || patch === undefined) return undefined;
   return { major, minor, patch, pre };
@@ -70,9 +75,9 @@ function compare(args: readonly Value[]): Value {
   const a = str(args, 1);
   const b = str(args, 2);
   const va = parseSemver(a);
-  if (!va) throw builtinError(`operand 1: string ${a} is not a valid SemVer`);
+  if (!va) throw builtinError(`operand 1: string ${JSON.stringify(a)} is not a valid SemVer`);
   const vb = parseSemver(b);
-  if (!vb) throw builtinError(`operand 2: string ${b} is not a valid SemVer`);
+  if (!vb) throw builtinError(`operand 2: string ${JSON.stringify(b)} is not a valid SemVer`);
   return compareSemver(va, vb);
 }
 

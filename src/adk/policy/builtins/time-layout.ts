@@ -2,8 +2,8 @@
 // elements, formatting civil fields with it, and parsing with time.Parse's rules and errors.
 import { builtinError } from './builtin.ts';
 
-/** Broken-down time as Go's Time exposes it. */
-export interface Civil {
+/** Date and clock fields. */
+export interface Fields {
   year: number;
   month: number;
   day: number;
@@ -11,6 +11,10 @@ export interface Civil {
   min: number;
   sec: number;
   nsec: number;
+}
+
+/** Broken-down time as Go's Time exposes it. */
+export interface Civil extends Fields {
   weekday: number;
   yday: number;
   /** Seconds east of UTC. */
@@ -126,102 +130,50 @@ const pad = (n: number, w: number): string => {
   return n < 0 ? `-${s}` : s;
 };
 
+const h12 = (t: Civil): number => (t.hour % 12 === 0 ? 12 : t.hour % 12);
+
+/** How each std element prints a time. */
+const FORMATTERS: Record<string, (t: Civil) => string> = {
+  Year: (t) => pad(((t.year % 100) + 100) % 100, 2),
+  LongYear: (t) => pad(t.year, 4),
+  Month: (t) => LONG_MONTHS[t.month - 1]!.slice(0, 3),
+  LongMonth: (t) => LONG_MONTHS[t.month - 1]!,
+  NumMonth: (t) => String(t.month),
+  ZeroMonth: (t) => pad(t.month, 2),
+  WeekDay: (t) => LONG_DAYS[t.weekday]!.slice(0, 3),
+  LongWeekDay: (t) => LONG_DAYS[t.weekday]!,
+  Day: (t) => String(t.day),
+  UnderDay: (t) => String(t.day).padStart(2, ' '),
+  ZeroDay: (t) => pad(t.day, 2),
+  UnderYearDay: (t) => String(t.yday).padStart(3, ' '),
+  ZeroYearDay: (t) => pad(t.yday, 3),
+  Hour: (t) => pad(t.hour, 2),
+  Hour12: (t) => String(h12(t)),
+  ZeroHour12: (t) => pad(h12(t), 2),
+  Minute: (t) => String(t.min),
+  ZeroMinute: (t) => pad(t.min, 2),
+  Second: (t) => String(t.sec),
+  ZeroSecond: (t) => pad(t.sec, 2),
+  PM: (t) => (t.hour >= 12 ? 'PM' : 'AM'),
+  pm: (t) => (t.hour >= 12 ? 'pm' : 'am'),
+  TZ: (t) => {
+    if (t.zone) return t.zone;
+    const z = Math.trunc(t.offset / 60);
+    return `${z < 0 ? '-' : '+'}${pad(Math.trunc(Math.abs(z) / 60), 2)}${pad(Math.abs(z) % 60, 2)}`;
+  },
+};
+
 /** Time.Format. */
 export function formatCivil(t: Civil, layout: string): string {
   let out = '';
   for (const ch of chunks(layout)) {
-    if ('lit' in ch) {
-      out += ch.lit;
-      continue;
-    }
-    const h12 = t.hour % 12 === 0 ? 12 : t.hour % 12;
-    switch (ch.std) {
-      case 'Year':
-        out += pad(((t.year % 100) + 100) % 100, 2);
-        break;
-      case 'LongYear':
-        out += pad(t.year, 4);
-        break;
-      case 'Month':
-        out += LONG_MONTHS[t.month - 1]!.slice(0, 3);
-        break;
-      case 'LongMonth':
-        out += LONG_MONTHS[t.month - 1];
-        break;
-      case 'NumMonth':
-        out += t.month;
-        break;
-      case 'ZeroMonth':
-        out += pad(t.month, 2);
-        break;
-      case 'WeekDay':
-        out += LONG_DAYS[t.weekday]!.slice(0, 3);
-        break;
-      case 'LongWeekDay':
-        out += LONG_DAYS[t.weekday];
-        break;
-      case 'Day':
-        out += t.day;
-        break;
-      case 'UnderDay':
-        out += t.day < 10 ? ` ${t.day}` : t.day;
-        break;
-      case 'ZeroDay':
-        out += pad(t.day, 2);
-        break;
-      case 'UnderYearDay':
-        out += String(t.yday).padStart(3, ' ');
-        break;
-      case 'ZeroYearDay':
-        out += pad(t.yday, 3);
-        break;
-      case 'Hour':
-        out += pad(t.hour, 2);
-        break;
-      case 'Hour12':
-        out += h12;
-        break;
-      case 'ZeroHour12':
-        out += pad(h12, 2);
-        break;
-      case 'Minute':
-        out += t.min;
-        break;
-      case 'ZeroMinute':
-        out += pad(t.min, 2);
-        break;
-      case 'Second':
-        out += t.sec;
-        break;
-      case 'ZeroSecond':
-        out += pad(t.sec, 2);
-        break;
-      case 'PM':
-        out += t.hour >= 12 ? 'PM' : 'AM';
-        break;
-      case 'pm':
-        out += t.hour >= 12 ? 'pm' : 'am';
-        break;
-      case 'TZ':
-        if (t.zone) out += t.zone;
-        else {
-          const z = Math.trunc(t.offset / 60);
-          out += `${z < 0 ? '-' : '+'}${pad(Math.trunc(Math.abs(z) / 60), 2)}${pad(Math.abs(z) % 60, 2)}`;
-        }
-        break;
-      case 'FracSecond0':
-      case 'FracSecond9': {
-        let digits = String(t.nsec).padStart(9, '0').slice(0, Math.min(ch.digits!, 9));
-        if (ch.std === 'FracSecond9') {
-          digits = digits.replace(/0+$/, '');
-          if (digits === '') break;
-        }
-        out += ch.sep + digits;
-        break;
-      }
-      default:
-        out += formatOffset(ch.std, t.offset);
-    }
+    if ('lit' in ch) out += ch.lit;
+    else if (FORMATTERS[ch.std]) out += FORMATTERS[ch.std]!(t);
+    else if (ch.std.startsWith('FracSecond')) {
+      let digits = String(t.nsec).padStart(9, '0').slice(0, Math.min(ch.digits!, 9));
+      if (ch.std === 'FracSecond9') digits = digits.replace(/0+$/, '');
+      if (digits !== '' || ch.std === 'FracSecond0') out += ch.sep + digits;
+    } else out += formatOffset(ch.std, t.offset);
   }
   return out;
 }
@@ -255,14 +207,7 @@ export function goTimeQuote(s: string): string {
 }
 
 /** What time.Parse yields: fields in some zone, or an instant offset. */
-export interface Parsed {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  min: number;
-  sec: number;
-  nsec: number;
+export interface Parsed extends Fields {
   /** Seconds east of UTC when the input named an offset; undefined = the fields are UTC. */
   offset?: number | undefined;
 }

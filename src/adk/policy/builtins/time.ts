@@ -1,7 +1,7 @@
 // time.*: instants are int64 nanoseconds since the Unix epoch; zones are UTC, fixed offsets or
 // IANA names (resolved with Intl); layouts follow Go (see time-layout.ts).
 import { isNumber, num, type Value } from '../value.ts';
-import { T } from '../types.ts';
+import { T, type Type } from '../types.ts';
 import { builtinError, declare, operandTypeError, type BuiltinTable } from './builtin.ts';
 import { integer, str } from './args.ts';
 import { LAYOUTS, daysIn, formatCivil, goTimeQuote, parseLayout, weekdayName, type Civil } from './time-layout.ts';
@@ -37,7 +37,8 @@ function loadZone(name: string): Zone {
 /** Seconds east of UTC in zone z at the Unix second `sec`. */
 function offsetAt(z: Zone, sec: bigint): number {
   if (!('fmt' in z)) return 0;
-  const ms = Number(sec) * 1000;
+  // Beyond JavaScript's date range the zone's rules are those of the range's edge.
+  const ms = Math.max(-8.64e15, Math.min(8.64e15, Number(sec) * 1000));
   const parts = Object.fromEntries(z.fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
   let y = Number(parts['year']);
   if (parts['era'] === 'BC' || parts['era'] === 'B') y = 1 - y;
@@ -241,6 +242,20 @@ function addDate(args: readonly Value[]): Value {
 
 const instant = T.or(T.number, T.array(T.any));
 
+/** A builtin reading the civil fields of one instant argument. */
+function civilBuiltin(name: string, result: Type, f: (c: Civil) => Value) {
+  return {
+    name,
+    category: 'time',
+    args: [instant],
+    result,
+    impl: (args: readonly Value[]) => {
+      const t = tzTime(args[0]!);
+      return f(civil(t.ns, t.zone));
+    },
+  };
+}
+
 /** Registers the time family. */
 export function register(table: BuiltinTable): void {
   const cat = 'time';
@@ -260,39 +275,10 @@ export function register(table: BuiltinTable): void {
         return formatCivil(civil(t.ns, t.zone), t.layout === '' ? LAYOUTS['RFC3339Nano']! : (LAYOUTS[t.layout] ?? t.layout));
       },
     },
-    {
-      name: 'time.date',
-      category: cat,
-      args: [instant],
-      result: T.array(T.number),
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        const c = civil(t.ns, t.zone);
-        return [c.year, c.month, c.day];
-      },
-    },
-    {
-      name: 'time.clock',
-      category: cat,
-      args: [instant],
-      result: T.array(T.number),
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        const c = civil(t.ns, t.zone);
-        return [c.hour, c.min, c.sec];
-      },
-    },
-    {
-      name: 'time.weekday',
-      category: cat,
-      args: [instant],
-      result: T.string,
-      impl: (args) => {
-        const t = tzTime(args[0]!);
-        return weekdayName(civil(t.ns, t.zone).weekday);
-      },
-    },
-    { name: 'time.add_date', category: cat, args: [instant, T.number, T.number, T.number], result: T.number, impl: addDate },
+    civilBuiltin('time.date', T.array(T.number), (c) => [c.year, c.month, c.day]),
+    civilBuiltin('time.clock', T.array(T.number), (c) => [c.hour, c.min, c.sec]),
+    civilBuiltin('time.weekday', T.string, (c) => weekdayName(c.weekday)),
+    { name: 'time.add_date', category: cat, args: [T.number, T.number, T.number, T.number], result: T.number, impl: addDate },
     { name: 'time.diff', category: cat, args: [instant, instant], result: T.array(T.number), impl: diff },
   );
 }

@@ -28,6 +28,7 @@ test('json.unmarshal and json.is_valid report Go decoder errors', () => {
 test('yaml', () => {
   assert.deepEqual(js('yaml.unmarshal', 'foo:\n  - qux: bar\n  - baz: 2\n'), { foo: [{ qux: 'bar' }, { baz: 2 }] });
   assert.deepEqual(js('yaml.unmarshal', 'a: yes\n1: x\n'), { a: true, '1': 'x' });
+  assert.deepEqual(js('yaml.unmarshal', 'd: 2001-12-14\nt: 1:20\no: 0755\n'), { d: '2001-12-14', t: '1:20', o: 493 });
   assert.deepEqual(['  test:\ntest1: hello\n', 'a: 1\n---\n\tb: 2\n', 'a: 1\n---\nb: 2\n', 'foo:\n   - baz: {'].map((d) => js('yaml.is_valid', d)), [false, false, true, false]);
   assert.equal(js('yaml.marshal', { foo: [1, 2], b: 'x' }), 'b: x\nfoo:\n- 1\n- 2\n');
   const round = call('yaml.unmarshal', [call('yaml.marshal', [[fromJS({ foo: makeSet([1, 2, 3]) })]])!]);

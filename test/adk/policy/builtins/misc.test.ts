@@ -32,13 +32,18 @@ test('units.parse_bytes truncates and knows byte units', () => {
 
 test('semver', () => {
   assert.equal(js('semver.compare', '2.0.0', '1.0.0'), 1);
+  assert.equal(js('semver.compare', '1.2.3-0', '1.2.3-1'), -1);
+  assert.equal(js('semver.compare', '1.2.3+01', '1.2.3+2'), 0);
+  assert.equal(err('semver.compare', '1.2.3', '1.2.3-01'), 'eval_builtin_error: semver.compare: operand 2: string "1.2.3-01" is not a valid SemVer');
   assert.equal(js('semver.compare', '1.0.0-alpha', '1.0.0-alpha.1'), -1);
   assert.equal(js('semver.compare', '1.0.0-alpha.beta', '1.0.0-beta'), -1);
   assert.equal(js('semver.compare', '1.0.0-2', '1.0.0-11'), -1);
   assert.equal(js('semver.compare', 'v1.0.0+x', '1.0.0'), 0);
   assert.equal(js('semver.is_valid', '1.0'), false);
+  for (const v of ['01.2.3', '1.02.3', '1.2.03', '1.2.3-01', '1.2.3-alpha.01', '1.2.3-', '1.2.3+']) assert.equal(js('semver.is_valid', v), false, v);
+  for (const v of ['0.0.0', '1.2.3-0', '1.2.3-0a', '1.2.3+01', 'v1.0.0', '1.0.0-alpha-1']) assert.equal(js('semver.is_valid', v), true, v);
   assert.equal(js('semver.is_valid', 1), false);
-  assert.equal(err('semver.compare', '1.0', '1.0.0'), 'eval_builtin_error: semver.compare: operand 1: string 1.0 is not a valid SemVer');
+  assert.equal(err('semver.compare', '1.0', '1.0.0'), 'eval_builtin_error: semver.compare: operand 1: string "1.0" is not a valid SemVer');
 });
 
 test('bits', () => {
@@ -78,5 +83,6 @@ test('rand.intn is stable within a query; opa.runtime shows env', () => {
   assert.equal(call('rand.intn', ['k', 100], ctx), r);
   assert.equal(call('rand.intn', ['k', 0], ctx), 0);
   assert.deepEqual(toJS(call('opa.runtime', [], ctx)!), { env: { HOME: '/x' } });
+  assert.deepEqual(toJS(call('opa.runtime', [], context())!), {});
   assert.match(err('http.send', { method: 'get', url: 'https://example.com' }), /network access is disabled/);
 });

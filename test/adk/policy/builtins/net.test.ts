@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, err, js } from './ext-helpers.ts';
+import { call, context, err, js } from './ext-helpers.ts';
 import { fromJS, makeSet, toJS } from '../../../../src/adk/policy/value.ts';
 
 test('net.cidr_contains and cidr_intersects', () => {
@@ -35,4 +35,15 @@ test('net.cidr_expand and cidr_merge', () => {
   assert.deepEqual(call('net.cidr_merge', [fromJS(['1.2.3.4'])]) && js('net.cidr_merge', ['1.2.3.4']), ['1.2.3.4/8']);
   assert.equal(err('net.cidr_merge', ['2601:600:8a80:207e:a57d:7567:e2c9:e7b3']), 'eval_builtin_error: net.cidr_merge: IPv6 invalid: needs prefix length');
   assert.match(err('net.lookup_ip_addr', 'example.com'), /disabled/);
+});
+
+test('net.cidr_expand charges its size to the budget before building the set', () => {
+  const charged: number[] = [];
+  const budget = context({ charge: (n) => {
+    charged.push(n);
+    if (n > 1000) throw new Error('budget exceeded');
+  } });
+  assert.throws(() => call('net.cidr_expand', ['2001:db8::/64'], budget), /budget exceeded/);
+  call('net.cidr_expand', ['10.0.0.0/30'], budget);
+  assert.deepEqual(charged, [Number.MAX_SAFE_INTEGER, 4]);
 });

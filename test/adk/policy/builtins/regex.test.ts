@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { err, js } from './ext-helpers.ts';
+import { createBuiltinTable } from '../../../../src/adk/policy/builtins/registry.ts';
 
 test('regex.match / is_valid use RE2 syntax with Go error texts', () => {
   assert.equal(js('regex.match', '^[a-z]+\\[[0-9]+\\]$', 'foo[1]'), true);
@@ -32,6 +33,8 @@ test('regex.replace expands Go templates', () => {
   assert.equal(js('regex.replace', 'abc', '(?P<x>b)', '[${x}]$$'), 'a[b]$c');
   assert.equal(js('regex.replace', 'abc', 'b', '$1x'), 'ac');
   assert.equal(js('regex.replace', 'aaa', '^a', 'b'), 'baa');
+  assert.equal(js('regex.replace', '-wy-wxxy-', 'w(x*)y', '0'), '-0-0-');
+  assert.equal(js('regex.replace', 'foo', '(foo)', '$1$1'), 'foofoo');
 });
 
 test('regex.template_match', () => {
@@ -75,4 +78,12 @@ test('glob.match', () => {
   assert.equal(err('glob.match', '[a', null, 'a'), 'eval_builtin_error: glob.match: unexpected end of input');
   assert.equal(err('glob.match', 'a', 'x', 'a'), 'eval_type_error: glob.match: operand 2 must be one of {array, null} but got string');
   assert.equal(js('glob.quote_meta', '*.github.com'), '\\*.github.com');
+});
+
+test('deprecated re_match and net.cidr_overlap are declared, deprecated, and behave as their successors', () => {
+  const table = createBuiltinTable();
+  assert.ok(table.get('re_match')?.deprecated && table.get('net.cidr_overlap')?.deprecated);
+  assert.equal(js('re_match', '^a+$', 'aaa'), true);
+  assert.equal(js('net.cidr_overlap', '10.0.0.0/8', '10.1.2.3'), true);
+  assert.equal(js('net.cidr_overlap', '10.0.0.0/8', '11.1.2.3'), false);
 });

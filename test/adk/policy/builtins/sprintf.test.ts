@@ -87,3 +87,8 @@ test('property: sprintf returns a string for any format and values', () => {
     { numRuns: 500 },
   );
 });
+
+test('%#U of a number below int64 wraps like Go and never throws', () => {
+  const out = call('sprintf', '%#U', [-18446744073709556000]);
+  assert.equal(typeof out, 'string');
+});

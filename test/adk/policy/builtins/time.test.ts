@@ -53,3 +53,14 @@ test('time.parse_duration_ns', () => {
 test('time.now_ns is the query time', () => {
   assert.equal(call('time.now_ns', [], context()), 1704067200000000000n);
 });
+
+test('instants at the edges of int64 nanoseconds', () => {
+  assert.equal(js('time.parse_rfc3339_ns', '1677-09-21T00:12:43.145224192-00:00'), -9223372036854775808n);
+  assert.equal(js('time.parse_rfc3339_ns', '2262-04-11T23:47:16.854775807-00:00'), 9223372036854775807n);
+  assert.equal(js('time.parse_rfc3339_ns', '2017-06-02T19:00:00-07:00'), 1496455200000000000n);
+  assert.match(err('time.parse_rfc3339_ns', '1677-09-21T00:12:43.145224191-00:00'), /time outside of valid range/);
+  assert.match(err('time.parse_rfc3339_ns', '2262-04-11T23:47:16.854775808-00:00'), /time outside of valid range/);
+  assert.match(err('time.weekday', 1582977600000000000000n), /timestamp too big/);
+  assert.equal(js('time.add_date', 1585852421593912000n, 3, 9, 12), 1705257221593912000n);
+  assert.match(err('time.add_date', 0, 2262, 1, 1), /time outside of valid range/);
+});
