@@ -79,6 +79,42 @@ test('listing and reading pass through; a write outside the workspace is denied 
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
 });
 
+test('a signed bundle of the example policy decides the same way, without dev mode; an untrusted signer denies everything', async () => {
+  const base = join(tmp.dir, `p${++n}`);
+  const { root, workspace, policy } = fsProject(base);
+  const keys = join(base, 'keys');
+  const bundle = join(base, 'fs.tar.gz');
+  for (const args of [
+    ['keygen', '--out', keys, '--name', 'signer'],
+    ['keygen', '--out', keys, '--name', 'stranger'],
+    ['bundle', 'build', policy, '-o', bundle, '--revision', 'fs-1', '--signing-key', join(keys, 'signer.key')],
+  ]) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const target = join(workspace, 'signed.txt');
+  for (const [key, want] of [
+    ['signer.pub', 'allow'],
+    ['stranger.pub', 'deny'],
+  ] as const) {
+    const { client, stderr } = await connect(['--policy', bundle, '--trust', join(keys, key), '--state', join(base, `state-${key}`)], [process.execPath, FS_SERVER, root]);
+    try {
+      const r = await client.callTool({ name: 'write_file', arguments: { path: target, content: key } });
+      if (want === 'allow') {
+        assert.notEqual(r.isError, true, text(r) + stderr());
+        assert.equal(readFileSync(target, 'utf8'), key);
+        assert.doesNotMatch(stderr(), /DEV MODE/);
+      } else {
+        assert.equal(r.isError, true);
+        assert.match(text(r), /no_valid_policy/);
+        assert.equal(readFileSync(target, 'utf8'), 'signer.pub', 'the refused call never reached the server');
+      }
+    } finally {
+      await client.close();
+    }
+  }
+});
+
 test('visible_tools: tools/list shows only the tools the policy names', async () => {
   const base = join(tmp.dir, `p${++n}`);
   const { root } = fsProject(base);

@@ -10,6 +10,7 @@ interface McpFlags {
   dev?: boolean;
   entrypoint?: string;
   budgetMs?: string;
+  maxAge?: string;
   maxMessageBytes?: string;
   upstream?: string;
   listen: string;
@@ -21,12 +22,13 @@ export function registerMcp(program: Command): void {
     .command('mcp')
     .description('govern an MCP server: speak MCP on stdio, start the server as a child, decide every tools/call before it reaches the server')
     .argument('[command...]', 'the MCP server command and its arguments (put them after --); none with --upstream')
-    .option('--policy <path>', 'policy: a signed bundle, or a directory of .rego/data files with --dev')
+    .option('--policy <path>', "a signed bundle (.tar.gz or directory) to activate, or an unsigned directory with --dev; default: the state directory's active policy")
     .option('--state <dir>', 'state directory: WAL, node key (default: $AUTONOMY_STATE_DIR or ./.autonomy)')
-    .option('--trust <key>', 'public key (PEM) trusted to sign bundles (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--trust <key>', 'public key trusted to sign bundles, PATH or KEYID=PATH (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--dev', 'allow an unsigned policy directory; every decision says so')
     .option('--entrypoint <ref>', "document that yields allow and deny (default: the manifest's, else data.autonomy.authz)")
     .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
+    .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)')
     .option('--max-message-bytes <n>', 'largest message accepted from the client (k/m suffixes; default 4m)')
     .option('--upstream <url>', 'govern a remote Streamable HTTP MCP server instead, serving a local endpoint (see --listen)')
     .option('--listen <host:port>', 'with --upstream: the local endpoint, loopback only', '127.0.0.1:8765')
@@ -40,6 +42,7 @@ export function registerMcp(program: Command): void {
         dev: o.dev === true,
         entrypoint: o.entrypoint,
         budgetMs: o.budgetMs,
+        maxAge: o.maxAge,
         maxMessageBytes: o.maxMessageBytes,
       };
       if (o.upstream === undefined) process.exitCode = await runMcpStdio(command, opts);
