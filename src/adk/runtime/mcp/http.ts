@@ -89,7 +89,8 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
         send: (msg) => {
           upstream.send(msg as JSONRPCMessage).catch((e: unknown) => {
             // The request never reached the server: its answer is an error, never silence.
-            if (isRequest(msg)) toClient(rpcError(msg.id, RpcCode.connectionClosed, `autonomy: the upstream MCP server did not take the request: ${e instanceof Error ? e.message : String(e)}`));
+            if (isRequest(msg)) relay.failRequest(msg.id, `autonomy: the upstream MCP server did not take the request: ${e instanceof Error ? e.message : String(e)}`);
+            else warn(`upstream: ${e instanceof Error ? e.message : String(e)}`);
           });
         },
       },

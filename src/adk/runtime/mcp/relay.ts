@@ -66,6 +66,12 @@ export class McpRelay {
     this.#pending.clear();
   }
 
+  /** A forwarded request could not be delivered: the client gets `reason` as its error, once. */
+  failRequest(id: RpcId, reason: string): void {
+    if (!this.#pending.delete(idKey(id))) return;
+    this.#client.send(rpcError(id, RpcCode.connectionClosed, reason));
+  }
+
   /** Resolves once every decision and tools/list filter under way has answered. */
   async settle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);

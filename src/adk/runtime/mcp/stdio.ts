@@ -41,13 +41,18 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<number> {
   const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   o.onSpawn?.((sig) => child.kill(sig));
   const gate = new McpGate(o.decider, o.policy, { server: cmd!, argv: o.command, transport: 'stdio' });
-  const write = (stream: Writable, msg: RpcMessage, raw?: Buffer): void => {
+  // A side that does not read holds back the side that writes to it (backpressure), so neither
+  // direction can make the proxy buffer without end.
+  const write = (stream: Writable, from: Readable, msg: RpcMessage, raw?: Buffer): void => {
     if (stream.writableEnded || stream.destroyed) return;
     stream.write(raw ?? JSON.stringify(msg));
-    stream.write(NL);
+    if (!stream.write(NL) && !from.isPaused()) {
+      from.pause();
+      stream.once('drain', () => from.resume());
+    }
   };
-  const toServer: Peer = { send: (msg, raw) => write(child.stdin, msg, raw) };
-  const toClient: Peer = { send: (msg, raw) => write(o.output, msg, raw) };
+  const toServer: Peer = { send: (msg, raw) => write(child.stdin, o.input, msg, raw) };
+  const toClient: Peer = { send: (msg, raw) => write(o.output, child.stdout, msg, raw) };
   const relay = new McpRelay(gate, toServer, toClient);
   const maxDepth = DEFAULT_LIMITS.maxDepth;
 

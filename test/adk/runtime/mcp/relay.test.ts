@@ -112,3 +112,12 @@ test('tools/list is filtered by visible_tools; without it the list is unchanged;
     assert.deepEqual((toClient[0]!.result as typeof tools).tools.map((t) => t.name), want);
   }
 });
+
+test('a request the transport could not deliver is answered once, not again when the server goes', () => {
+  const { relay, toClient } = setup();
+  relay.fromClient({ jsonrpc: '2.0', id: 11, method: 'resources/list' });
+  relay.failRequest(11, 'upstream refused');
+  relay.failRequest(11, 'upstream refused');
+  relay.serverGone('gone');
+  assert.deepEqual(toClient.map((m) => [m.id, (m.error as { message: string }).message]), [[11, 'upstream refused']]);
+});
