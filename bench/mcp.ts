@@ -2,11 +2,12 @@
 // real file-system server, directly and through `autonomy mcp` (example file-system policy,
 // durable WAL), in one run, in alternating blocks so drift hits both alike. Target (issue 10):
 // the proxy adds under 0.5 ms plus one fdatasync (measured here on the same disk) per call.
-import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, cpSync, writeSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fdatasyncMs } from './lib/fsync-probe.ts';
 import { printResult, quantile, round } from './lib/report.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -38,24 +39,7 @@ async function roundTrips(client: Client, n: number, into: number[]): Promise<vo
   }
 }
 
-/** Median time of a small write + fdatasync on the state directory's disk. */
-function fdatasyncMs(): number {
-  const fd = openSync(join(dir, 'fsync-probe'), 'w');
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < 200; i++) {
-      const t0 = performance.now();
-      writeSync(fd, Buffer.alloc(300, i), 0, 300, i * 300);
-      fdatasyncSync(fd);
-      times.push(performance.now() - t0);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return quantile(times, 0.5);
-}
-
-const fsync = fdatasyncMs();
+const fsync = fdatasyncMs(dir);
 const direct = await connect(process.execPath, [FS_SERVER, files]);
 const proxied = await connect(process.execPath, [join(root, 'bin', 'autonomy.js'), 'mcp', '--dev', '--policy', policy, '--state', join(dir, 'state'), '--', process.execPath, FS_SERVER, files]);
 const d: number[] = [];

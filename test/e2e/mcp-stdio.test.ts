@@ -184,6 +184,7 @@ function rawProxy(args: string[], server: string[]) {
         });
       }),
     exited,
+    end: () => p.stdin.end(),
     stderr: () => err,
     kill: () => p.kill('SIGKILL'),
   };
@@ -235,5 +236,35 @@ test('malformed and oversized messages get JSON-RPC errors and are never forward
     assert.equal(readFileSync(join(workspace, 'small.txt'), 'utf8'), 'ok');
   } finally {
     px.kill();
+  }
+});
+
+test('the client closing its input ends the session cleanly (exit 0, WAL sealed); a missing server command exits 127 at once', async () => {
+  const base = join(tmp.dir, `p${++n}`);
+  const { root } = fsProject(base);
+  const policy = allowAllPolicy(join(base, 'policy'));
+  const state = join(base, 'state');
+  const px = rawProxy(['--dev', '--policy', policy, '--state', state], [process.execPath, FS_SERVER, root]);
+  try {
+    px.send(INIT);
+    await px.reply(0);
+    px.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_allowed_directories', arguments: {} } }));
+    px.end();
+    assert.ok((await px.reply(1))['result'], 'a call decided before the input closed is still answered');
+    assert.equal(await px.exited, 0, px.stderr());
+  } finally {
+    px.kill();
+  }
+  const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--state', state], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(verify.status, 0, verify.stdout);
+  assert.doesNotMatch(verify.stdout, /not yet sealed/);
+
+  const missing = rawProxy(['--dev', '--policy', policy, '--state', state], ['no-such-mcp-server-xyz']);
+  try {
+    // Nothing was asked yet, so there is nobody to answer: the client sees its server's pipe close.
+    assert.equal(await missing.exited, 127);
+    assert.match(missing.stderr(), /command not found/);
+  } finally {
+    missing.kill();
   }
 });

@@ -118,12 +118,14 @@ export function runStdioProxy(o: StdioProxyOptions): Promise<number> {
       void finish(exitCode);
     });
     child.once('close', (status, signal) => {
+      // A child that never started was reported by 'error'.
+      if (exitCode !== null) return;
       const code = status ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
       if (clientEnded) return void finish(0);
       const why = `the MCP server exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${status}`})`;
       warn(why);
       relay.serverGone(`autonomy: ${why}`);
-      void finish(exitCode ?? (code === 0 ? 1 : code));
+      void finish(code === 0 ? 1 : code);
     });
 
     o.input.on('data', (c: Buffer) => clientReader.push(c));
