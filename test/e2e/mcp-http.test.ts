@@ -2,7 +2,8 @@
 // Streamable HTTP server started here; the same decisions, denials and WAL as on stdio.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -24,10 +25,27 @@ allow if {
 	count(deny) == 0
 }
 
-visible_tools := {"echo", "write_note"}
+visible_tools := {"echo", "write_note", "hang"}
 
 deny contains "notes may not be written" if input.tool == "write_note"
 `;
+
+/** The proxy's local endpoint, once it says it listens; every stderr chunk goes to `onErr`. */
+function listening(p: ChildProcessByStdio<null, null, Readable>, onErr: (s: string) => void): Promise<string> {
+  let seen = '';
+  return new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`proxy did not start: ${seen}`)), 15_000);
+    p.stderr.setEncoding('utf8').on('data', (s: string) => {
+      onErr(s);
+      seen += s;
+      const m = /listening on (http:\/\/\S+)/.exec(seen);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+  });
+}
 
 test('HTTP mode: calls are decided, a denied call never reaches the upstream server, the WAL has every decision', async () => {
   const upstream = await startHttpMcpServer();
@@ -39,22 +57,12 @@ test('HTTP mode: calls are decided, a denied call never reaches the upstream ser
   let err = '';
   const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`proxy did not start: ${err}`)), 15_000);
-      p.stderr.setEncoding('utf8').on('data', (s: string) => {
-        err += s;
-        const m = /listening on (http:\/\/\S+)/.exec(err);
-        if (m) {
-          clearTimeout(t);
-          resolve(m[1]!);
-        }
-      });
-    });
+    const url = await listening(p, (s) => (err += s));
     const client = new Client({ name: 'http-agent', version: '1.2.3' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
     try {
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), ['echo', 'write_note']);
+      assert.deepEqual(tools.map((t) => t.name).sort(), ['echo', 'hang', 'write_note']);
       const echo = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
       assert.notEqual(echo.isError, true, JSON.stringify(echo));
       assert.match(JSON.stringify(echo.content), /echo: \{\\"text\\":\\"hi\\"\}/);
@@ -82,4 +90,30 @@ test('HTTP mode: calls are decided, a denied call never reaches the upstream ser
   );
   const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--state', state], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+});
+
+test('HTTP mode: an upstream that dies mid-call leaves the client with errors, not a hang', async () => {
+  const upstream = await startHttpMcpServer();
+  const policy = join(tmp.dir, 'policy-crash');
+  mkdirSync(policy);
+  writeFileSync(join(policy, 'authz.rego'), POLICY);
+  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--dev', '--policy', policy, '--state', join(tmp.dir, 'state-crash')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  try {
+    const url = await listening(p, (s) => (err += s));
+    const client = new Client({ name: 'http-agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
+    try {
+      const hung = client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      upstream.crash();
+      await assert.rejects(hung, (e: Error) => /upstream|closed|disconnected/i.test(e.message), err);
+      await assert.rejects(client.callTool({ name: 'echo', arguments: {} }, undefined, { timeout: 20_000 }), (e: Error) => /upstream|closed/i.test(e.message));
+    } finally {
+      await client.close();
+    }
+  } finally {
+    p.kill('SIGKILL');
+    await upstream.close();
+  }
 });

@@ -7,12 +7,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Decider } from '../decision.ts';
 import type { PolicySource } from '../policy-source.ts';
 import type { ListenAddress } from '../config.ts';
 import { McpGate } from './gate.ts';
-import { field, isRequest, rpcError, RpcCode, type RpcMessage } from './jsonrpc.ts';
+import { field, isRequest, rpcError, RpcCode, type RpcId, type RpcMessage } from './jsonrpc.ts';
 import { McpRelay } from './relay.ts';
 
 export interface HttpProxyOptions {
@@ -81,7 +82,15 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
       maxRequestBodySize: o.maxMessageBytes,
       onsessioninitialized: (id) => void sessions.set(id, s),
     });
-    const upstream = new StreamableHTTPClientTransport(o.upstream);
+    // The SDK's client transport leaves a request pending forever when its response stream ends
+    // without the answer (the server died mid-call); watching the streams turns that into an error.
+    const upstream = new StreamableHTTPClientTransport(o.upstream, {
+      fetch: watchedFetch((ids) => {
+        setTimeout(() => {
+          for (const id of ids) relay.failRequest(id, 'autonomy: the upstream MCP server ended its response without answering');
+        }, UNANSWERED_GRACE_MS).unref();
+      }),
+    });
     const s: Session = { local, upstream, closed: false };
     const relay = new McpRelay(
       gate,
@@ -135,6 +144,59 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
       });
     },
   };
+}
+
+/**
+ * How long after a response stream ends its answer may still be on its way through the SDK's
+ * parsing pipeline; only a request still unanswered after that is failed.
+ */
+const UNANSWERED_GRACE_MS = 1000;
+
+/** A fetch that reports, once, the ids of the requests a POST carried when its response body ends or breaks. */
+export function watchedFetch(onEnd: (ids: RpcId[]) => void): FetchLike {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    const ids = requestIds(init?.body);
+    if (ids.length === 0 || res.body === null) return res;
+    const reader = res.body.getReader();
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(ids);
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            controller.close();
+            end();
+          } else controller.enqueue(value);
+        } catch (e) {
+          controller.error(e);
+          end();
+        }
+      },
+      cancel(reason) {
+        end();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/** The ids of the requests in a JSON-RPC POST body (one message or a batch). */
+function requestIds(body: unknown): RpcId[] {
+  if (typeof body !== 'string') return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  return (Array.isArray(v) ? v : [v]).filter((m): m is RpcMessage & { method: string; id: RpcId } => typeof m === 'object' && m !== null && isRequest(m as RpcMessage)).map((m) => m.id);
 }
 
 function reject(res: ServerResponse, status: number, code: number, message: string): void {
