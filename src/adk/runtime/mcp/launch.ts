@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { AutonomyError } from '../../../common/errors.ts';
 import { parseDuration } from '../../bundle/commands.ts';
 import { devPolicySource, storePolicySource } from '../bundle-source.ts';
-import { checkExposure, parseAddr, parseMillis } from '../config.ts';
+import { isLoopback, parseAddr, parseMillis } from '../config.ts';
 import { Decider } from '../decision.ts';
 import { isUnsignedDir } from '../launch.ts';
 import { fsFromEnv, openWalLog } from '../wal-log.ts';
@@ -104,8 +104,7 @@ export async function runMcpHttp(upstream: string, listenAddr: string, o: McpOpt
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AutonomyError('bad_config', `--upstream ${upstream}: expected an http(s) URL`);
   const listen = parseAddr(listenAddr);
-  // The local endpoint has no authentication of its own: loopback only.
-  checkExposure(listen, { allowRemote: false, explicitToken: false });
+  if (!isLoopback(listen.host)) throw new AutonomyError('bad_config', `--listen ${listenAddr}: the local MCP endpoint has no authentication of its own, so it listens on loopback only`);
   const maxMessageBytes = o.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : parseBytes(o.maxMessageBytes);
   const { decider, policy, log } = await openCore(o);
   const stopReload = reloadOnHup(policy);
