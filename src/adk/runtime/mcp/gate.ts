@@ -4,7 +4,7 @@
 import { AutonomyError } from '../../../common/errors.ts';
 import type { Decider, DecisionResponse } from '../decision.ts';
 import { isActive, type PolicySource } from '../policy-source.ts';
-import { validateDecision } from '../request.ts';
+import { DEFAULT_LIMITS, validateDecision } from '../request.ts';
 import { field, RpcCode, type RpcId, type RpcMessage } from './jsonrpc.ts';
 
 /** Who is on each end of the proxy, as the policy sees it in input.agent and input.context. */
@@ -55,7 +55,10 @@ export class McpGate {
     try {
       let req;
       try {
-        req = validateDecision({ tool: field(params, 'name'), args: field(params, 'arguments'), ...this.#input() });
+        const args = field(params, 'arguments');
+        // The stdio framing checks depth on the text; HTTP messages arrive parsed, so check here too.
+        if (nestedDeeperThan(args, DEFAULT_LIMITS.maxDepth)) throw new AutonomyError('bad_request', `arguments nest deeper than ${DEFAULT_LIMITS.maxDepth} levels`);
+        req = validateDecision({ tool: field(params, 'name'), args, ...this.#input() });
       } catch (e) {
         if (!(e instanceof AutonomyError)) throw e;
         malformed = true;
@@ -111,3 +114,11 @@ export class McpGate {
   }
 }
 
+
+/** True when v nests arrays and objects more than `limit` deep; stops looking at the limit. */
+function nestedDeeperThan(v: unknown, limit: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (limit === 0) return true;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (nestedDeeperThan(x, limit - 1)) return true;
+  return false;
+}

@@ -62,10 +62,14 @@ test('malformed params are denied as bad_request, logged, and answered -32602', 
   const { log, relay, toServer, toClient } = setup();
   relay.fromClient(call(3, 7));
   relay.fromClient(call(4, 'read', ['not', 'an', 'object']));
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 100; i++) deep = { d: deep };
+  relay.fromClient(call(12, 'read', deep));
   await relay.settle();
   assert.equal(toServer.length, 0);
-  assert.deepEqual(toClient.map((m) => (m.error as { code: number }).code), [-32602, -32602]);
-  assert.deepEqual(log.records.map((r) => r.reasons), [['bad_request'], ['bad_request']]);
+  assert.deepEqual(toClient.map((m) => (m.error as { code: number }).code), [-32602, -32602, -32602]);
+  assert.deepEqual(log.records.map((r) => r.reasons), [['bad_request'], ['bad_request'], ['bad_request']]);
+  assert.match((toClient[2]!.error as { message: string }).message, /deeper than 64/);
 });
 
 test('a log that cannot append denies even what the policy allows (wal_unavailable)', async () => {
