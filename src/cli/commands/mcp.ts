@@ -2,15 +2,10 @@
 import { type Command } from 'commander';
 import { AutonomyError } from '../../common/errors.ts';
 import { stateDir } from './audit.ts';
+import type { Common } from './runtime.ts';
 
-interface McpFlags {
-  policy?: string;
-  state?: string;
-  trust: string[];
-  dev?: boolean;
-  entrypoint?: string;
-  budgetMs?: string;
-  maxAge?: string;
+/** The runtime's own flags (as `autonomy serve` takes them) and the proxy's. */
+interface McpFlags extends Common {
   maxMessageBytes?: string;
   upstream?: string;
   listen: string;
