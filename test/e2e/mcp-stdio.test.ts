@@ -54,7 +54,7 @@ test('listing and reading pass through; a write outside the workspace is denied 
     const outside = join(root, 'escaped.txt');
     const denied = await client.callTool({ name: 'write_file', arguments: { path: outside, content: 'nope' } });
     assert.equal(denied.isError, true);
-    assert.match(text(denied), /Denied by policy .*outside the workspace/);
+    assert.match(text(denied), /autonomy denied this call .*outside the workspace/);
     assert.equal(existsSync(outside), false, 'a denied write must never reach the server');
 
     const inside = join(workspace, 'ok.txt');

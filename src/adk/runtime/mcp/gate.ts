@@ -72,7 +72,7 @@ export class McpGate {
     if (decision.decision === 'allow') return { allow: true, decision };
     const meta = { decision_id: decision.decision_id, reasons: decision.reasons, wal: decision.wal };
     if (malformed) return { allow: false, reply: { jsonrpc: '2.0', id, error: { code: RpcCode.invalidParams, message: `autonomy: ${decision.error?.message ?? 'bad tools/call params'}`, data: meta } } };
-    const text = `Denied by policy (autonomy decision ${decision.decision_id}): ${decision.reasons.join('; ')}`;
+    const text = `autonomy denied this call (decision ${decision.decision_id}): ${decision.reasons.join('; ')}`;
     return { allow: false, reply: { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true, _meta: { 'autonomyops/decision': meta } } } };
   }
 
