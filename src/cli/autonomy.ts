@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
 import { registerRuntime } from './commands/runtime.ts';
+import { registerMcp } from './commands/mcp.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerAudit(program);
   registerRuntime(program);
+  registerMcp(program);
 
   return program;
 }

@@ -56,7 +56,7 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
 }
 
 /** True for a directory without a bundle signature; throws if the path does not exist. */
-function isUnsignedDir(path: string, given: string): boolean {
+export function isUnsignedDir(path: string, given: string): boolean {
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();

@@ -5,7 +5,7 @@ import { stateDir } from './audit.ts';
 const POLICY_HELP = 'a signed bundle (.tar.gz or directory) to activate, or an unsigned directory with --dev; default: the state directory\'s active policy';
 const STATE_HELP = 'state directory: WAL, node key, token (default: $AUTONOMY_STATE_DIR or ./.autonomy)';
 
-interface Common {
+export interface Common {
   policy?: string;
   state?: string;
   trust: string[];

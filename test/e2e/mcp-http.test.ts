@@ -1,0 +1,119 @@
+// `autonomy mcp --upstream URL`: a real SDK client over Streamable HTTP, through the proxy, to a
+// Streamable HTTP server started here; the same decisions, denials and WAL as on stdio.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { BIN, tempDir } from './helpers.ts';
+import { startHttpMcpServer } from './fixtures/http-mcp-server.ts';
+import { walDecisions } from './mcp-helpers.ts';
+
+const tmp = tempDir('autonomy-mcp-http-');
+after(() => tmp.remove());
+
+const POLICY = `package autonomy.authz
+
+default allow := false
+
+allow if {
+	input.tool in visible_tools
+	input.context.transport == "streamable-http"
+	count(deny) == 0
+}
+
+visible_tools := {"echo", "write_note", "hang"}
+
+deny contains "notes may not be written" if input.tool == "write_note"
+`;
+
+/** The proxy's local endpoint, once it says it listens; every stderr chunk goes to `onErr`. */
+function listening(p: ChildProcessByStdio<null, null, Readable>, onErr: (s: string) => void): Promise<string> {
+  let seen = '';
+  return new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`proxy did not start: ${seen}`)), 15_000);
+    p.stderr.setEncoding('utf8').on('data', (s: string) => {
+      onErr(s);
+      seen += s;
+      const m = /listening on (http:\/\/\S+)/.exec(seen);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+  });
+}
+
+test('HTTP mode: calls are decided, a denied call never reaches the upstream server, the WAL has every decision', async () => {
+  const upstream = await startHttpMcpServer();
+  const policy = join(tmp.dir, 'policy');
+  mkdirSync(policy);
+  writeFileSync(join(policy, 'authz.rego'), POLICY);
+  const state = join(tmp.dir, 'state');
+  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--dev', '--policy', policy, '--state', state], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  try {
+    const url = await listening(p, (s) => (err += s));
+    const client = new Client({ name: 'http-agent', version: '1.2.3' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name).sort(), ['echo', 'hang', 'write_note']);
+      const echo = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+      assert.notEqual(echo.isError, true, JSON.stringify(echo));
+      assert.match(JSON.stringify(echo.content), /echo: \{\\"text\\":\\"hi\\"\}/);
+      const note = join(tmp.dir, 'note.txt');
+      const denied = await client.callTool({ name: 'write_note', arguments: { path: note } });
+      assert.equal(denied.isError, true);
+      assert.match(JSON.stringify(denied.content), /notes may not be written/);
+      assert.equal(existsSync(note), false);
+    } finally {
+      await client.close();
+    }
+    p.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
+    await upstream.close();
+  }
+  const decisions = walDecisions(state).filter((r) => !String(r['tool']).startsWith('data.'));
+  assert.deepEqual(
+    decisions.map((r) => [r['tool'], r['decision'], r['agent']]),
+    [
+      ['echo', 'allow', { name: 'http-agent', version: '1.2.3' }],
+      ['write_note', 'deny', { name: 'http-agent', version: '1.2.3' }],
+    ],
+  );
+  const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--state', state], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+});
+
+test('HTTP mode: an upstream that dies mid-call leaves the client with errors, not a hang', async () => {
+  const upstream = await startHttpMcpServer();
+  const policy = join(tmp.dir, 'policy-crash');
+  mkdirSync(policy);
+  writeFileSync(join(policy, 'authz.rego'), POLICY);
+  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--dev', '--policy', policy, '--state', join(tmp.dir, 'state-crash')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  try {
+    const url = await listening(p, (s) => (err += s));
+    const client = new Client({ name: 'http-agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
+    try {
+      const hung = client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      upstream.crash();
+      await assert.rejects(hung, (e: Error) => /upstream|closed|disconnected/i.test(e.message), err);
+      await assert.rejects(client.callTool({ name: 'echo', arguments: {} }, undefined, { timeout: 20_000 }), (e: Error) => /upstream|closed/i.test(e.message));
+    } finally {
+      await client.close();
+    }
+  } finally {
+    p.kill('SIGKILL');
+    await upstream.close();
+  }
+});
