@@ -15,7 +15,7 @@ const base = ['mcp', '--state', join(dir, 'state')];
 
 for (const [name, args, message] of [
   ['no server command', ['--dev', '--policy', dir], /needs the server command/],
-  ['an unsigned directory without --dev', ['--policy', dir, '--', 'true'], /unsigned directory; using it needs --dev/],
+  ['an unsigned directory without --dev', ['--policy', dir, '--', 'true'], /unsigned directory; it needs --dev/],
   ['a zero message limit', ['--dev', '--policy', dir, '--max-message-bytes', '0', '--', 'true'], /--max-message-bytes/],
   ['an upstream that is not http(s)', ['--dev', '--policy', dir, '--upstream', 'ftp://example.com/mcp'], /expected an http\(s\) URL/],
   ['a non-loopback listen address', ['--dev', '--policy', dir, '--upstream', 'http://127.0.0.1:9/mcp', '--listen', '0.0.0.0:8765'], /loopback only/],

@@ -10,7 +10,9 @@ import { checkExposure, parseAddr, parseMillis } from './config.ts';
 import type { PolicySource } from './policy-source.ts';
 import { createMetrics } from './metrics.ts';
 import { startRuntime, type Runtime } from './runtime.ts';
-import { fsFromEnv, openWalLog } from './wal-log.ts';
+import { fsFromEnv, openWalLog, type WalLogOptions } from './wal-log.ts';
+import type { DecisionLog } from './decision-log.ts';
+import type { Wal } from '../audit/index.ts';
 
 /** Options common to serve and run. */
 export interface LaunchOptions {
@@ -36,23 +38,38 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   const listen = parseAddr(o.addr);
   checkExposure(listen, { allowRemote: o.allowRemote, explicitToken: o.explicitToken });
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
+  const metrics = createMetrics();
+  const { policy, log } = await openPolicyAndLog(o, { onFlush: (s, n) => metrics.flush(s, n) }, o.say ?? ((l) => process.stderr.write(`autonomy: ${l}\n`)));
+  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+}
+
+/** The options that choose the WAL and the policy, shared by serve, run and mcp. */
+export type PolicyOptions = Pick<LaunchOptions, 'policy' | 'state' | 'dev' | 'trust' | 'entrypoint' | 'maxAge'>;
+
+/**
+ * Opens the WAL first (policy activations are recorded in it), then the policy: the store's
+ * signed bundle, or, only with --dev, an unsigned directory. Closes the WAL if the policy fails.
+ */
+export async function openPolicyAndLog(
+  o: PolicyOptions,
+  walOptions: WalLogOptions,
+  say: (line: string) => void,
+): Promise<{ policy: PolicySource; log: DecisionLog & { readonly wal: Wal }; unsignedDir: boolean }> {
   const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
   const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
   const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
-  if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; serving it needs --dev (every answer will then say so), or sign it with \`autonomy bundle build --signing-key\``);
+  if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; it needs --dev (every answer will then say so), or sign it with \`autonomy bundle build --signing-key\``);
   const fs = fsFromEnv();
-  const metrics = createMetrics();
-  const log = await openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) });
-  let policy: PolicySource;
+  const log = await openWalLog(o.state, { ...walOptions, ...(fs ? { fs } : {}) });
   try {
-    policy = unsignedDir
+    const policy = unsignedDir
       ? await devPolicySource(policyPath!, o.entrypoint)
-      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say: o.say ?? ((l) => process.stderr.write(`autonomy: ${l}\n`)) });
+      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say });
+    return { policy, log, unsignedDir };
   } catch (e) {
     await log.close();
     throw e;
   }
-  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
 }
 
 /** True for a directory without a bundle signature; throws if the path does not exist. */

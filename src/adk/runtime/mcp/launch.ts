@@ -1,14 +1,10 @@
 // `autonomy mcp`: the runtime's decision core and WAL, in process, in front of one MCP server.
 // The same --policy/--trust/--dev/--state/--max-age/--budget-ms as `autonomy serve`, chosen the
 // same way, without its HTTP API.
-import { resolve } from 'node:path';
 import { AutonomyError } from '../../../common/errors.ts';
-import { parseDuration } from '../../bundle/commands.ts';
-import { devPolicySource, storePolicySource } from '../bundle-source.ts';
 import { isLoopback, parseAddr, parseMillis } from '../config.ts';
 import { Decider } from '../decision.ts';
-import { isUnsignedDir } from '../launch.ts';
-import { fsFromEnv, openWalLog } from '../wal-log.ts';
+import { openPolicyAndLog } from '../launch.ts';
 import type { DecisionLog } from '../decision-log.ts';
 import type { PolicySource } from '../policy-source.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, runStdioProxy } from './stdio.ts';
@@ -31,24 +27,10 @@ interface Core {
   log: DecisionLog;
 }
 
-/** The WAL first, so policy activations are recorded in it; then the store's policy, or a --dev directory. */
+/** The decision core with the same WAL and policy choice as `autonomy serve`. */
 async function openCore(o: McpOptions): Promise<Core> {
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
-  const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
-  const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
-  const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
-  if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; using it needs --dev (every decision will then say so), or sign it with \`autonomy bundle build --signing-key\``);
-  const fs = fsFromEnv();
-  const log = await openWalLog(o.state, fs ? { fs } : {});
-  let policy: PolicySource;
-  try {
-    policy = unsignedDir
-      ? await devPolicySource(policyPath!, o.entrypoint)
-      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say });
-  } catch (e) {
-    await log.close();
-    throw e;
-  }
+  const { policy, log, unsignedDir } = await openPolicyAndLog(o, {}, say);
   // stdout may be the MCP channel: everything for people goes to stderr.
   if (unsignedDir) say('DEV MODE: unsigned policy directory; every decision carries dev_mode_unsigned_policy');
   return { decider: new Decider({ policy, log, budget }), policy, log };
