@@ -2,7 +2,7 @@
 // imported only when it runs.
 import { Command } from 'commander';
 import { VERSION } from '../common/version.ts';
-import { runMain } from './main.ts';
+import { runProgram } from './main.ts';
 import { registerServe } from './commands/orchestrator/serve.ts';
 import { registerAdmin } from './commands/orchestrator/admin.ts';
 
@@ -24,12 +24,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-await runMain('autonomy-orchestrator', async () => {
-  const program = buildProgram();
-  if (process.argv.length <= 2) {
-    program.outputHelp();
-    return 0;
-  }
-  await program.parseAsync(process.argv);
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
-});
+await runProgram('autonomy-orchestrator', buildProgram);

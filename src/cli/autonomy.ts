@@ -5,7 +5,7 @@ import { VERSION } from '../common/version.ts';
 import { registerRuntime } from './commands/runtime.ts';
 import { registerMcp } from './commands/mcp.ts';
 import { registerEval } from './commands/eval.ts';
-import { runMain } from './main.ts';
+import { runProgram } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerBundle, registerKeygen, registerPolicy, registerTest } from './commands/bundle.ts';
 
@@ -37,12 +37,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-void runMain('autonomy', async () => {
-  const program = buildProgram();
-  if (process.argv.length <= 2) {
-    program.outputHelp();
-    return 0;
-  }
-  await program.parseAsync(process.argv);
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
-});
+// `void`, not top-level await: the single executable (build:exe) bundles this entry as CommonJS.
+void runProgram('autonomy', buildProgram);

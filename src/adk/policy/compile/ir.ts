@@ -101,8 +101,8 @@ export function freeSlots(t: IR): Set<number> {
   return out;
 }
 
-/** Slots mentioned by a literal (nested bodies included). */
-export function litSlots(l: Lit, out: Set<number> = new Set()): Set<number> {
+/** Slots of a literal's own terms (expr, unify, some … in): the ones it binds when it succeeds. */
+export function termSlots(l: Lit, out: Set<number>): Set<number> {
   switch (l.k) {
     case 'expr':
       slotsOf(l.term, out);
@@ -116,6 +116,14 @@ export function litSlots(l: Lit, out: Set<number> = new Set()): Set<number> {
       slotsOf(l.value, out);
       slotsOf(l.coll, out);
       break;
+  }
+  return out;
+}
+
+/** Slots mentioned by a literal (nested bodies included). */
+export function litSlots(l: Lit, out: Set<number> = new Set()): Set<number> {
+  termSlots(l, out);
+  switch (l.k) {
     case 'every':
     case 'block': {
       if (l.k === 'every') slotsOf(l.domain, out);

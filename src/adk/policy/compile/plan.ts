@@ -377,13 +377,8 @@ export class Planner {
     if (ts.every((x) => x.get)) {
       const gets = ts.map((x) => x.get!);
       return fromGet((c, f) => {
-        const vals = new Array<Value>(n);
-        for (let i = 0; i < n; i++) {
-          const v = gets[i]!(c, f);
-          if (v === undefined) return undefined;
-          vals[i] = v;
-        }
-        return build(vals);
+        const vals = getAll(gets, c, f);
+        return vals === undefined ? undefined : build(vals);
       });
     }
     return {
@@ -469,16 +464,11 @@ export class Planner {
     }
     const invoke = this.invoker(t.target, t.loc);
     const args = t.args.map((a) => this.term(a, bound));
-    const n = args.length;
     if (args.every((a) => a.get) && !(t.target.kind === 'builtin' && t.target.decl.iterate)) {
       const gets = args.map((a) => a.get!);
       return fromGet((c, f) => {
-        const vals = new Array<Value>(n);
-        for (let i = 0; i < n; i++) {
-          const v = gets[i]!(c, f);
-          if (v === undefined) return undefined;
-          vals[i] = v;
-        }
+        const vals = getAll(gets, c, f);
+        if (vals === undefined) return undefined;
         let out: Value | undefined;
         invoke(c, vals, (v) => ((out = v), true));
         return out;
@@ -657,6 +647,17 @@ export function seq(fns: readonly LitFn[]): LitFn {
     fn = (c, f, k) => (tick(c.shared), a(c, f, () => b(c, f, k)));
   }
   return fn;
+}
+
+/** Every single-valued sub-term's value, or undefined as soon as one is undefined. */
+function getAll(gets: readonly GetFn[], c: Ctx, f: Frame): Value[] | undefined {
+  const vals = new Array<Value>(gets.length);
+  for (let i = 0; i < gets.length; i++) {
+    const v = gets[i]!(c, f);
+    if (v === undefined) return undefined;
+    vals[i] = v;
+  }
+  return vals;
 }
 
 function fromGet(get: GetFn): CTerm {

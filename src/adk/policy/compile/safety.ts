@@ -2,7 +2,7 @@
 // (OPA reorders bodies the same way), and reports variables that can never be bound.
 import type { Loc } from '../ast.ts';
 import { compileError } from './resolve.ts';
-import { freeSlots, litSlots, slotsOf, type IR, type Lit } from './ir.ts';
+import { freeSlots, litSlots, slotsOf, termSlots, type IR, type Lit } from './ir.ts';
 
 /** Slots that must be bound before t can be evaluated as a value. */
 export function needs(t: IR, out: Set<number> = new Set()): Set<number> {
@@ -141,21 +141,7 @@ function ready(l: Lit, bound: ReadonlySet<number>, localOnly: ReadonlySet<number
 
 /** Adds the slots a literal binds once it succeeds (none for negations, `every` and blocks). */
 export function outputs(l: Lit, bound: Set<number>): void {
-  if (l.neg) return;
-  switch (l.k) {
-    case 'expr':
-      slotsOf(l.term, bound);
-      break;
-    case 'unify':
-      slotsOf(l.a, bound);
-      slotsOf(l.b, bound);
-      break;
-    case 'somein':
-      if (l.key) slotsOf(l.key, bound);
-      slotsOf(l.value, bound);
-      slotsOf(l.coll, bound);
-      break;
-  }
+  if (!l.neg) termSlots(l, bound);
 }
 
 /**
