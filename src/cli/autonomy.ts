@@ -6,6 +6,7 @@ import { registerRuntime } from './commands/runtime.ts';
 import { registerEval } from './commands/eval.ts';
 import { runMain } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerNode } from './commands/node.ts';
 import { registerBundle, registerKeygen, registerPolicy, registerTest } from './commands/bundle.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerAudit(program);
   registerRuntime(program);
+  registerNode(program);
 
   return program;
 }

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import { SIGNATURES_FILE } from '../bundle/index.ts';
 import { parseDuration } from '../bundle/commands.ts';
-import { devPolicySource, storePolicySource } from './bundle-source.ts';
+import { devPolicySource, storePolicySource, type StorePolicySource } from './bundle-source.ts';
+import { attachNodeAgent } from './node-attach.ts';
 import { checkExposure, parseAddr, parseMillis } from './config.ts';
 import type { PolicySource } from './policy-source.ts';
 import { createMetrics } from './metrics.ts';
@@ -29,6 +30,8 @@ export interface LaunchOptions {
   maxAge?: string | undefined;
   /** Operator messages (activations, refusals); default: stderr. */
   say?: (line: string) => void;
+  /** Follow this orchestrator (the node must be enrolled with it): see node-attach.ts. */
+  orchestrator?: string | undefined;
 }
 
 /** Starts a runtime for the options: the WAL first, so policy activations are recorded in it. */
@@ -39,20 +42,31 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
   const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
   const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
+  if (unsignedDir && o.orchestrator !== undefined) throw new AutonomyError('bad_config', '--orchestrator needs the signed-bundle store; it cannot follow an orchestrator while serving an unsigned --dev directory');
   if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; serving it needs --dev (every answer will then say so), or sign it with \`autonomy bundle build --signing-key\``);
   const fs = fsFromEnv();
   const metrics = createMetrics();
   const log = await openWalLog(o.state, { onFlush: (s, n) => metrics.flush(s, n), ...(fs ? { fs } : {}) });
+  const say = o.say ?? ((l: string) => process.stderr.write(`autonomy: ${l}\n`));
   let policy: PolicySource;
+  let store: StorePolicySource | null = null;
   try {
-    policy = unsignedDir
-      ? await devPolicySource(policyPath!, o.entrypoint)
-      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say: o.say ?? ((l) => process.stderr.write(`autonomy: ${l}\n`)) });
+    if (unsignedDir) policy = await devPolicySource(policyPath!, o.entrypoint);
+    else policy = store = await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say });
   } catch (e) {
     await log.close();
     throw e;
   }
-  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+  const rt = await startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+  if (o.orchestrator !== undefined && store !== null) {
+    try {
+      attachNodeAgent(rt, { orchestrator: o.orchestrator, state: o.state, source: store, wal: log.wal, say });
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
+  }
+  return rt;
 }
 
 /** True for a directory without a bundle signature; throws if the path does not exist. */

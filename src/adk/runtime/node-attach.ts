@@ -1,0 +1,54 @@
+// Wires a NodeAgent to a started runtime: bundles land in the runtime's own policy store (so the
+// node's --trust keys decide), the decision server reloads, the WAL is what gets uploaded.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { walDir, type Wal } from '../audit/index.ts';
+import { AutonomyError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
+import type { StorePolicySource } from './bundle-source.ts';
+import { enrolledClient } from './node-enroll.ts';
+import { NodeAgent } from './node-agent.ts';
+import { isActive } from './policy-source.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface AttachOptions {
+  orchestrator: string;
+  state: string;
+  source: StorePolicySource;
+  wal: Pick<Wal, 'checkpoint'>;
+  say: (line: string) => void;
+  /** Seal-and-upload period of the audit loop (default 5 s). */
+  uploadEveryMs?: number;
+}
+
+/** Starts the node agent of rt; it stops when rt closes. Refuses a node that is not enrolled. */
+export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
+  const client = enrolledClient(o.state, o.orchestrator);
+  const current = rt.policy.current();
+  const agent = new NodeAgent({
+    client,
+    active: isActive(current) ? current.revision : null,
+    walDir: walDir(o.state),
+    seal: () => o.wal.checkpoint(),
+    say: o.say,
+    ...(o.uploadEveryMs !== undefined && { uploadEveryMs: o.uploadEveryMs }),
+    activate: async (revision, bytes) => {
+      // The store activates from a path; the download is kept only until it is copied in.
+      const dir = join(o.state, 'incoming');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = join(dir, `${sha256Hex(bytes).slice(0, 16)}.tar.gz`);
+      writeFileSync(file, bytes, { mode: 0o600 });
+      try {
+        await o.source.activate(file);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      const st = await rt.reload();
+      if (!isActive(st)) throw new AutonomyError('no_valid_policy', `revision ${revision} was activated but does not load: ${st.message}`);
+    },
+  });
+  agent.start();
+  rt.onClose(() => agent.stop());
+  o.say(`node ${client.nodeId}: following ${client.base}`);
+  return agent;
+}
