@@ -115,12 +115,21 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
     return ids.every((id) => lines.some((l) => l.includes(`"node":"${id}"`) && l.includes('"decision":"allow"')));
   }, 20_000);
 
+  // A fleet rollback to an older revision: the nodes go back to the version they still hold.
+  await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1');
+  await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1'), 10_000);
+  for (const s of nodes) {
+    assert.equal(await policyOf(s), 'fleet-1');
+    assert.equal(await decide(s, 3), 'deny');
+  }
+
   // The orchestrator goes away: the nodes keep deciding by their last valid policy.
   orch.stop();
   await new Promise((r) => setTimeout(r, 500));
   for (const s of nodes) {
-    assert.equal(await decide(s, 3), 'allow');
-    assert.equal(await policyOf(s), 'fleet-2');
+    assert.equal(await decide(s, 3), 'deny');
+    assert.equal(await decide(s, 1), 'allow');
+    assert.equal(await policyOf(s), 'fleet-1');
   }
   for (const s of nodes) assert.equal(await s.stop(), 0);
 });

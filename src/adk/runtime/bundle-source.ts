@@ -28,6 +28,8 @@ export interface StoreSourceOptions {
 export interface StorePolicySource extends PolicySource {
   /** Verifies and activates a bundle into the store (the active one stays if it is refused); call reload() after. */
   activate(bundlePath: string): Promise<{ revision: string; unchanged: boolean }>;
+  /** Returns to a version the store still holds (re-verified first); call reload() after. */
+  rollback(revision: string): Promise<{ revision: string }>;
 }
 
 /** The state directory's policy store as a PolicySource. */
@@ -72,6 +74,9 @@ export async function storePolicySource(o: StoreSourceOptions): Promise<StorePol
     async activate(bundlePath) {
       const s = await store.activate(bundlePath);
       return { revision: s.revision, unchanged: s.unchanged };
+    },
+    async rollback(revision) {
+      return { revision: (await store.rollback(revision)).revision };
     },
     close: async () => undefined,
   };

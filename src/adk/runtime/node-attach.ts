@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { walDir, type Wal } from '../audit/index.ts';
-import { AutonomyError } from '../../common/errors.ts';
+import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { StorePolicySource } from './bundle-source.ts';
 import { enrolledClient } from './node-enroll.ts';
@@ -40,6 +40,12 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
       writeFileSync(file, bytes, { mode: 0o600 });
       try {
         await o.source.activate(file);
+      } catch (e) {
+        // An orchestrator rollback to an older revision is a downgrade the store refuses to
+        // activate; going back is allowed only to a version this node activated and still holds,
+        // re-verified against its trust roots (the orchestrator can reorder policy, never forge it).
+        if (!(isAutonomyError(e) && e.code === 'bundle_downgrade')) throw e;
+        await rollbackOr(o.source, revision, e);
       } finally {
         rmSync(file, { force: true });
       }
@@ -51,4 +57,14 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   rt.onClose(() => agent.stop());
   o.say(`node ${client.nodeId}: following ${client.base}`);
   return agent;
+}
+
+/** Rolls back to revision if the store holds it, else rethrows the downgrade refusal. */
+async function rollbackOr(source: StorePolicySource, revision: string, refusal: AutonomyError): Promise<void> {
+  try {
+    await source.rollback(revision);
+  } catch (e) {
+    if (!isAutonomyError(e)) throw e;
+    throw new AutonomyError(refusal.code, `${refusal.message}; no rollback either: ${e.toString()}`, { cause: e });
+  }
 }
