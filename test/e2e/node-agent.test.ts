@@ -77,6 +77,10 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
     after(() => s.stop());
     nodes.push(s);
   }
+  // Enrolling again with the same key is a no-op (the token stays unused); an unknown token is refused (exit 2).
+  const again = await cli('token', 'create', '--labels', 'env=e2e', '--expires', '10m');
+  assert.match(await autonomy('node', 'enroll', '--orchestrator', orch.url, '--token', again.trim(), '--state', join(tmp.dir, 'node-0')), new RegExp(`^already enrolled: node ${ids[0]!} `));
+  await assert.rejects(autonomy('node', 'enroll', '--orchestrator', orch.url, '--token', 'aot_unknown', '--state', join(tmp.dir, 'other')), (e: { code?: number; stderr?: string }) => e.code === 2 && /token_invalid/.test(e.stderr ?? ''));
   // Not enrolled: refused at start with exit 2, before serving anything.
   await assert.rejects(serve(['--state', join(tmp.dir, 'stray'), '--trust', join(keys, 'signer.pub'), '--orchestrator', orch.url]), /not_enrolled/);
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { NODE_KEY } from '../audit/index.ts';
 import { loadOrCreateKey } from '../../common/ed25519.ts';
-import { AutonomyError } from '../../common/errors.ts';
+import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { NodeClient } from '../orchestrator/agent/node-client.ts';
 
 /** STATE/orchestrator.json: what enrollment recorded. */
@@ -26,14 +26,24 @@ export function nodeKey(state: string): KeyObject {
 }
 
 /** Enrolls the state directory's node key with a one-time token and records the enrollment. */
-export async function enrollNode(state: string, url: string, token: string): Promise<Enrollment> {
-  const { client, labels } = await NodeClient.enroll(url, nodeKey(state), token);
+export async function enrollNode(state: string, url: string, token: string): Promise<Enrollment & { already: boolean }> {
+  const key = nodeKey(state);
+  let enrolled: Awaited<ReturnType<typeof NodeClient.enroll>>;
+  try {
+    enrolled = await NodeClient.enroll(url, key, token);
+  } catch (e) {
+    // Enrolling again (a script re-run) is not an error when this very key is recorded as enrolled there.
+    const prior = isAutonomyError(e) && e.code === 'node_exists' ? readEnrollment(state) : null;
+    if (prior !== null && prior.url === url.replace(/\/+$/, '') && prior.node_id === new NodeClient(url, key).nodeId) return { ...prior, already: true };
+    throw e;
+  }
+  const { client, labels } = enrolled;
   const e: Enrollment = { url: client.base, node_id: client.nodeId, labels, enrolled_at: new Date().toISOString() };
   // Written whole then renamed: a crash leaves the old enrollment or the new one, never half.
   const tmp = join(state, `${FILE}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(e, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, join(state, FILE));
-  return e;
+  return { ...e, already: false };
 }
 
 /** The recorded enrollment, or null when the node never enrolled. */

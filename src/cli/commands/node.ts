@@ -16,6 +16,6 @@ export function registerNode(program: Command): void {
       const state = stateDir(o.state);
       const e = await enrollNode(state, o.orchestrator, o.token);
       const labels = Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      process.stdout.write(`enrolled node ${e.node_id} with ${e.url}${labels ? ` (labels ${labels})` : ''}; state: ${state}\n`);
+      process.stdout.write(`${e.already ? 'already enrolled: node' : 'enrolled node'} ${e.node_id} with ${e.url}${labels ? ` (labels ${labels})` : ''}; state: ${state}\n`);
     });
 }
