@@ -84,20 +84,18 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   // Not enrolled: refused at start with exit 2, before serving anything.
   await assert.rejects(serve(['--state', join(tmp.dir, 'stray'), '--trust', join(keys, 'signer.pub'), '--orchestrator', orch.url]), /not_enrolled/);
 
-  // A signed bundle rolls out: both nodes confirm, serve it, and decide by it.
-  await cli('bundle', 'push', b('v1'));
-  const r1 = await rollout('fleet-1');
-  await until('fleet-1 rollout completed', async () => (await status(r1)).state === 'completed', 20_000);
-  for (const s of nodes) {
-    assert.equal(await policyOf(s), 'fleet-1');
-    assert.equal(await decide(s, 3), 'deny');
-  }
-  await cli('bundle', 'push', b('v2'));
-  const r2 = await rollout('fleet-2');
-  await until('fleet-2 rollout completed', async () => (await status(r2)).state === 'completed', 20_000);
-  for (const s of nodes) {
-    assert.equal(await policyOf(s), 'fleet-2');
-    assert.equal(await decide(s, 3), 'allow');
+  // Signed bundles roll out: both nodes confirm, serve each, and decide by it (v2 allows speed 3).
+  const fleetOn = async (revision: string, speed3: string): Promise<void> => {
+    for (const s of nodes) {
+      assert.equal(await policyOf(s), revision);
+      assert.equal(await decide(s, 3), speed3);
+    }
+  };
+  for (const [file, revision, speed3] of [['v1', 'fleet-1', 'deny'], ['v2', 'fleet-2', 'allow']] as const) {
+    await cli('bundle', 'push', b(file));
+    const r = await rollout(revision);
+    await until(`${revision} rollout completed`, async () => (await status(r)).state === 'completed', 20_000);
+    await fleetOn(revision, speed3);
   }
 
   // Signed by a key the nodes do not trust: the canary refuses it, the rollout halts, nothing changes.
@@ -122,10 +120,7 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   // A fleet rollback to an older revision: the nodes go back to the version they still hold.
   await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1');
   await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1'), 10_000);
-  for (const s of nodes) {
-    assert.equal(await policyOf(s), 'fleet-1');
-    assert.equal(await decide(s, 3), 'deny');
-  }
+  await fleetOn('fleet-1', 'deny');
 
   // The orchestrator goes away: the nodes keep deciding by their last valid policy.
   orch.stop();
