@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -116,6 +116,7 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
     const lines = (await cli('audit', 'query', '--tool', 'move')).trim().split('\n').filter(Boolean);
     return ids.every((id) => lines.some((l) => l.includes(`"node":"${id}"`) && l.includes('"decision":"allow"')));
   }, 20_000);
+  for (let i = 0; i < 2; i++) assert.match(readFileSync(join(tmp.dir, `node-${i}`, 'orchestrator-upload.json'), 'utf8'), /"offset":[1-9]/, 'where uploads resume after a restart');
 
   // A fleet rollback to an older revision: the nodes go back to the version they still hold.
   await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1');

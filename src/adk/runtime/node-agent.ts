@@ -3,7 +3,7 @@
 // reports what is actually active, and uploads the sealed WAL. It never stands between the
 // runtime and a decision: every failure here is logged and retried on a fixed back-off schedule
 // while the runtime keeps enforcing its last valid policy.
-import { AuditUploader } from '../orchestrator/agent/audit-uploader.ts';
+import { AuditUploader, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
 import type { NodeClient, StatusReport } from '../orchestrator/agent/node-client.ts';
 
 /** Options of a node agent. */
@@ -15,6 +15,10 @@ export interface NodeAgentOptions {
   active: string | null;
   /** The WAL directory whose sealed records are uploaded. */
   walDir: string;
+  /** Where uploads resume (what the last run recorded; null: from the first segment). */
+  uploadFrom?: UploadPosition | null;
+  /** Called after each upload that moved the position, to record it for the next run. */
+  onUploaded?: (pos: UploadPosition) => void;
   /** Seals what the WAL holds (a checkpoint) so uploads do not wait for the WAL's own interval. */
   seal: () => Promise<unknown>;
   say: (line: string) => void;
@@ -39,9 +43,9 @@ export class NodeAgent {
   #lastError = new Map<string, string>();
 
   constructor(o: NodeAgentOptions) {
-    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, ...o };
+    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, ...o };
     this.#active = o.active;
-    this.#uploader = new AuditUploader(o.client, o.walDir);
+    this.#uploader = new AuditUploader(o.client, o.walDir, this.#o.uploadFrom);
   }
 
   /** The orchestrator revision this agent last activated (or found active at start). */
@@ -92,7 +96,11 @@ export class NodeAgent {
   /** Seals the WAL and uploads what was not uploaded yet; returns the records accepted. */
   async uploadOnce(): Promise<number> {
     await this.#o.seal();
-    return this.#uploader.sync();
+    const before = this.#uploader.position;
+    const accepted = await this.#uploader.sync();
+    const after = this.#uploader.position;
+    if (after !== null && (after.segment !== before?.segment || after.offset !== before.offset)) this.#o.onUploaded(after);
+    return accepted;
   }
 
   async #report(r: StatusReport): Promise<void> {

@@ -6,7 +6,7 @@ import { walDir, type Wal } from '../audit/index.ts';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { StorePolicySource } from './bundle-source.ts';
-import { enrolledClient } from './node-enroll.ts';
+import { enrolledClient, readUploadPosition, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
 import { isActive } from './policy-source.ts';
 import type { Runtime } from './runtime.ts';
@@ -30,6 +30,9 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
     active: isActive(current) ? current.revision : null,
     walDir: walDir(o.state),
     seal: () => o.wal.checkpoint(),
+    // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
+    uploadFrom: readUploadPosition(o.state),
+    onUploaded: (pos) => writeUploadPosition(o.state, pos),
     say: o.say,
     ...(o.uploadEveryMs !== undefined && { uploadEveryMs: o.uploadEveryMs }),
     activate: async (revision, bytes) => {

@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { NODE_KEY } from '../audit/index.ts';
 import { loadOrCreateKey } from '../../common/ed25519.ts';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
+import type { UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
 import { NodeClient } from '../orchestrator/agent/node-client.ts';
 
 /** STATE/orchestrator.json: what enrollment recorded. */
@@ -69,4 +70,26 @@ export function enrolledClient(state: string, url: string): NodeClient {
   const client = new NodeClient(base, nodeKey(state));
   if (client.nodeId !== e.node_id) throw new AutonomyError('not_enrolled', `the node key in ${state} (${client.nodeId}) is not the one enrolled (${e.node_id}); enroll again`);
   return client;
+}
+
+const UPLOAD_FILE = 'orchestrator-upload.json';
+
+/** Where the last run's audit uploads stopped, or null (start from the first segment). */
+export function readUploadPosition(state: string): UploadPosition | null {
+  const file = join(state, UPLOAD_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const p = JSON.parse(readFileSync(file, 'utf8')) as Partial<UploadPosition>;
+    if (typeof p.segment === 'string' && Number.isSafeInteger(p.offset)) return { segment: p.segment, offset: p.offset! };
+  } catch {
+    // Unreadable: starting over only re-sends records the orchestrator already has (it ignores repeats).
+  }
+  return null;
+}
+
+/** Records where audit uploads stopped (whole-file replace, so a crash leaves the old or the new). */
+export function writeUploadPosition(state: string, pos: UploadPosition): void {
+  const tmp = join(state, `${UPLOAD_FILE}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(pos)}\n`, { mode: 0o600 });
+  renameSync(tmp, join(state, UPLOAD_FILE));
 }
