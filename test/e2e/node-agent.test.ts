@@ -132,4 +132,13 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
     assert.equal(await policyOf(s), 'fleet-1');
   }
   for (const s of nodes) assert.equal(await s.stop(), 0);
+
+  // A node restarted while the orchestrator is still down starts and enforces its last policy.
+  assert.match(readFileSync(join(tmp.dir, 'node-0', 'orchestrator-active.json'), 'utf8'), /"revision":"fleet-1"/);
+  const restarted = await serve(['--state', join(tmp.dir, 'node-0'), '--trust', join(keys, 'signer.pub'), '--orchestrator', orch.url]);
+  after(() => restarted.stop());
+  assert.equal(await policyOf(restarted), 'fleet-1');
+  assert.equal(await decide(restarted, 3), 'deny');
+  await until('the outage is reported', () => /policy sync failed, retrying: orchestrator_unreachable/.test(restarted.stderr()), 5000);
+  assert.equal(await restarted.stop(), 0);
 });

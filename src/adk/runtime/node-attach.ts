@@ -6,7 +6,7 @@ import { walDir, type Wal } from '../audit/index.ts';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import type { StorePolicySource } from './bundle-source.ts';
-import { enrolledClient, readUploadPosition, writeUploadPosition } from './node-enroll.ts';
+import { enrolledClient, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
 import { isActive } from './policy-source.ts';
 import type { Runtime } from './runtime.ts';
@@ -27,7 +27,8 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   const current = rt.policy.current();
   const agent = new NodeAgent({
     client,
-    active: isActive(current) ? current.revision : null,
+    // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
+    active: isActive(current) ? (readActiveName(o.state, current.digest) ?? current.revision) : null,
     walDir: walDir(o.state),
     seal: () => o.wal.checkpoint(),
     // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
@@ -54,6 +55,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
       }
       const st = await rt.reload();
       if (!isActive(st)) throw new AutonomyError('no_valid_policy', `revision ${revision} was activated but does not load: ${st.message}`);
+      writeActiveName(o.state, revision, st.digest);
     },
   });
   agent.start();

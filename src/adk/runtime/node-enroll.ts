@@ -73,6 +73,27 @@ export function enrolledClient(state: string, url: string): NodeClient {
 }
 
 const UPLOAD_FILE = 'orchestrator-upload.json';
+const ACTIVE_FILE = 'orchestrator-active.json';
+
+/** The orchestrator's name for the policy with this digest, if the node recorded one. */
+export function readActiveName(state: string, digest: string): string | null {
+  const file = join(state, ACTIVE_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const a = JSON.parse(readFileSync(file, 'utf8')) as { revision?: unknown; digest?: unknown };
+    return a.digest === digest && typeof a.revision === 'string' ? a.revision : null;
+  } catch {
+    // Unreadable: the node reports the manifest's revision, and the orchestrator re-sends if it differs.
+    return null;
+  }
+}
+
+/** Records the orchestrator's name for the active policy (a push may rename a bundle with --revision). */
+export function writeActiveName(state: string, revision: string, digest: string): void {
+  const tmp = join(state, `${ACTIVE_FILE}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify({ revision, digest })}\n`, { mode: 0o600 });
+  renameSync(tmp, join(state, ACTIVE_FILE));
+}
 
 /** Where the last run's audit uploads stopped, or null (start from the first segment). */
 export function readUploadPosition(state: string): UploadPosition | null {
