@@ -7,6 +7,7 @@ import { registerMcp } from './commands/mcp.ts';
 import { registerEval } from './commands/eval.ts';
 import { runProgram } from './main.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerNode } from './commands/node.ts';
 import { registerBundle, registerKeygen, registerPolicy, registerTest } from './commands/bundle.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerRuntime(program);
   registerMcp(program);
+  registerNode(program);
 
   return program;
 }

@@ -24,8 +24,16 @@ export interface StoreSourceOptions {
   say: (line: string) => void;
 }
 
+/** A store-backed source that can also take new bundles while it runs (the node agent's hook). */
+export interface StorePolicySource extends PolicySource {
+  /** Verifies and activates a bundle into the store (the active one stays if it is refused); call reload() after. */
+  activate(bundlePath: string): Promise<{ revision: string; unchanged: boolean }>;
+  /** Returns to a version the store still holds (re-verified first); call reload() after. */
+  rollback(revision: string): Promise<{ revision: string }>;
+}
+
 /** The state directory's policy store as a PolicySource. */
-export async function storePolicySource(o: StoreSourceOptions): Promise<PolicySource> {
+export async function storePolicySource(o: StoreSourceOptions): Promise<StorePolicySource> {
   const store: PolicyStore = openPolicyStore({
     dir: o.state,
     trust: loadTrust(o.trust),
@@ -62,6 +70,13 @@ export async function storePolicySource(o: StoreSourceOptions): Promise<PolicySo
     async reload() {
       state = await load();
       return state;
+    },
+    async activate(bundlePath) {
+      const s = await store.activate(bundlePath);
+      return { revision: s.revision, unchanged: s.unchanged };
+    },
+    async rollback(revision) {
+      return { revision: (await store.rollback(revision)).revision };
     },
     close: async () => undefined,
   };

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import { SIGNATURES_FILE } from '../bundle/index.ts';
 import { parseDuration } from '../bundle/commands.ts';
-import { devPolicySource, storePolicySource } from './bundle-source.ts';
+import { devPolicySource, storePolicySource, type StorePolicySource } from './bundle-source.ts';
+import { attachNodeAgent } from './node-attach.ts';
 import { checkExposure, parseAddr, parseMillis } from './config.ts';
 import type { PolicySource } from './policy-source.ts';
 import { createMetrics } from './metrics.ts';
@@ -31,6 +32,8 @@ export interface LaunchOptions {
   maxAge?: string | undefined;
   /** Operator messages (activations, refusals); default: stderr. */
   say?: (line: string) => void;
+  /** Follow this orchestrator (the node must be enrolled with it): see node-attach.ts. */
+  orchestrator?: string | undefined;
 }
 
 /** Starts a runtime for the options: the WAL first, so policy activations are recorded in it. */
@@ -39,12 +42,22 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   checkExposure(listen, { allowRemote: o.allowRemote, explicitToken: o.explicitToken });
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
   const metrics = createMetrics();
-  const { policy, log } = await openPolicyAndLog(o, { onFlush: (s, n) => metrics.flush(s, n) }, o.say ?? ((l) => process.stderr.write(`autonomy: ${l}\n`)));
-  return startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+  const say = o.say ?? ((l: string) => process.stderr.write(`autonomy: ${l}\n`));
+  const { policy, log, store } = await openPolicyAndLog(o, { onFlush: (s, n) => metrics.flush(s, n) }, say);
+  const rt = await startRuntime({ policy, log, metrics, token: o.token, listen, budget });
+  if (o.orchestrator !== undefined && store !== null) {
+    try {
+      attachNodeAgent(rt, { orchestrator: o.orchestrator, state: o.state, source: store, wal: log.wal, say });
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
+  }
+  return rt;
 }
 
 /** The options that choose the WAL and the policy, shared by serve, run and mcp. */
-export type PolicyOptions = Pick<LaunchOptions, 'policy' | 'state' | 'dev' | 'trust' | 'entrypoint' | 'maxAge'>;
+export type PolicyOptions = Pick<LaunchOptions, 'policy' | 'state' | 'dev' | 'trust' | 'entrypoint' | 'maxAge' | 'orchestrator'>;
 
 /**
  * Opens the WAL first (policy activations are recorded in it), then the policy: the store's
@@ -54,18 +67,18 @@ export async function openPolicyAndLog(
   o: PolicyOptions,
   walOptions: WalLogOptions,
   say: (line: string) => void,
-): Promise<{ policy: PolicySource; log: DecisionLog & { readonly wal: Wal }; unsignedDir: boolean }> {
+): Promise<{ policy: PolicySource; store: StorePolicySource | null; log: DecisionLog & { readonly wal: Wal }; unsignedDir: boolean }> {
   const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
   const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
   const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
+  if (unsignedDir && o.orchestrator !== undefined) throw new AutonomyError('bad_config', '--orchestrator needs the signed-bundle store; it cannot follow an orchestrator while serving an unsigned --dev directory');
   if (unsignedDir && !o.dev) throw new AutonomyError('bad_config', `--policy ${o.policy} is an unsigned directory; it needs --dev (every answer will then say so), or sign it with \`autonomy bundle build --signing-key\``);
   const fs = fsFromEnv();
   const log = await openWalLog(o.state, { ...walOptions, ...(fs ? { fs } : {}) });
   try {
-    const policy = unsignedDir
-      ? await devPolicySource(policyPath!, o.entrypoint)
-      : await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say });
-    return { policy, log, unsignedDir };
+    if (unsignedDir) return { policy: await devPolicySource(policyPath!, o.entrypoint), store: null, log, unsignedDir };
+    const store = await storePolicySource({ state: o.state, trust: o.trust, bundle: policyPath, maxAgeMs, entrypoint: o.entrypoint, wal: log.wal, say });
+    return { policy: store, store, log, unsignedDir };
   } catch (e) {
     await log.close();
     throw e;
@@ -73,7 +86,7 @@ export async function openPolicyAndLog(
 }
 
 /** True for a directory without a bundle signature; throws if the path does not exist. */
-export function isUnsignedDir(path: string, given: string): boolean {
+function isUnsignedDir(path: string, given: string): boolean {
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();

@@ -31,6 +31,8 @@ export interface Runtime {
   readonly dev: boolean;
   /** Re-reads the policy (SIGHUP). */
   reload(): Promise<PolicyState>;
+  /** Runs fn first when the runtime closes (the node agent stops before the WAL is sealed). */
+  onClose(fn: () => Promise<void>): void;
   /** Stops accepting, lets in-flight decisions finish, then closes the log (flushing it). */
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const a = server.address() as AddressInfo;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   let closing: Promise<void> | null = null;
+  const beforeClose: (() => Promise<void>)[] = [];
   return {
     url: `http://${host}:${a.port}`,
     server,
@@ -73,8 +76,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       showRevision(opts.policy.current());
       return s;
     },
+    onClose(fn) {
+      beforeClose.push(fn);
+    },
     close() {
       closing ??= (async () => {
+        for (const fn of beforeClose) await fn();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // A client that keeps its connection busy must not hold the shutdown (and the WAL flush) forever.

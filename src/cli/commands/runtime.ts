@@ -13,6 +13,7 @@ export interface Common {
   entrypoint?: string;
   budgetMs?: string;
   maxAge?: string;
+  orchestrator?: string;
 }
 
 /** Registers `autonomy serve` and `autonomy run`. */
@@ -25,7 +26,8 @@ export function registerRuntime(program: Command): void {
       .option('--dev', 'allow an unsigned policy directory; every answer and /health say so')
       .option('--entrypoint <ref>', 'document that yields allow and deny (default: the manifest\'s, else data.autonomy.authz)')
       .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
-      .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)');
+      .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)')
+      .option('--orchestrator <url>', 'follow this orchestrator (enroll first with `autonomy node enroll`): pull and activate its rollouts, upload the audit WAL');
 
   common(program.command('serve').description('run the decision server (HTTP API: /v1/decide, /v1/data, /health, /metrics)'))
     .option('--addr <host:port>', 'listen address', '127.0.0.1:8181')
@@ -46,7 +48,7 @@ export function registerRuntime(program: Command): void {
 }
 
 function launchOptions(o: Common) {
-  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge };
+  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge, orchestrator: o.orchestrator };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,0 +1,148 @@
+// The node agent of `autonomy serve --orchestrator URL`: pulls the desired state (long poll with
+// ETag), downloads and activates new revisions through the runtime's own signed-bundle store,
+// reports what is actually active, and uploads the sealed WAL. It never stands between the
+// runtime and a decision: every failure here is logged and retried on a fixed back-off schedule
+// while the runtime keeps enforcing its last valid policy.
+import { AuditUploader, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
+import type { NodeClient, StatusReport } from '../orchestrator/agent/node-client.ts';
+
+/** Options of a node agent. */
+export interface NodeAgentOptions {
+  client: NodeClient;
+  /** Activates a downloaded bundle and reloads the decision server; throws to refuse it. */
+  activate: (revision: string, bytes: Buffer) => Promise<void>;
+  /** The revision the runtime has active at start (null: none). */
+  active: string | null;
+  /** The WAL directory whose sealed records are uploaded. */
+  walDir: string;
+  /** Where uploads resume (what the last run recorded; null: from the first segment). */
+  uploadFrom?: UploadPosition | null;
+  /** Called after each upload that moved the position, to record it for the next run. */
+  onUploaded?: (pos: UploadPosition) => void;
+  /** Seals what the WAL holds (a checkpoint) so uploads do not wait for the WAL's own interval. */
+  seal: () => Promise<unknown>;
+  say: (line: string) => void;
+  /** How long one long poll may wait (the orchestrator caps it). */
+  waitMs?: number;
+  /** How often the WAL is sealed and uploaded. */
+  uploadEveryMs?: number;
+  /** Delays after consecutive failures; the last repeats. Deterministic so tests can bound catch-up. */
+  backoffMs?: readonly number[];
+}
+
+export const DEFAULT_BACKOFF_MS: readonly number[] = [250, 500, 1000, 2000, 5000];
+
+/** A running node agent. */
+export class NodeAgent {
+  readonly #o: Required<NodeAgentOptions>;
+  readonly #uploader: AuditUploader;
+  readonly #abort = new AbortController();
+  #active: string | null;
+  #etag: string | null = null;
+  #loops: Promise<void>[] = [];
+  #lastError = new Map<string, string>();
+
+  constructor(o: NodeAgentOptions) {
+    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, ...o };
+    this.#active = o.active;
+    this.#uploader = new AuditUploader(o.client, o.walDir, this.#o.uploadFrom);
+  }
+
+  /** The orchestrator revision this agent last activated (or found active at start). */
+  get active(): string | null {
+    return this.#active;
+  }
+
+  /** Starts the desired-state loop and the audit loop. */
+  start(): void {
+    this.#loops = [this.#loop('policy', () => this.syncOnce(), 0), this.#loop('audit', () => this.uploadOnce(), this.#o.uploadEveryMs)];
+  }
+
+  /** Stops both loops (an in-flight long poll is aborted) and waits for them. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.all(this.#loops);
+  }
+
+  /** One poll-and-converge round. */
+  async syncOnce(): Promise<void> {
+    const poll = await this.#o.client.desired(this.#etag, this.#etag ? this.#o.waitMs : 0, this.#abort.signal);
+    if (!poll.state) return;
+    const want = poll.state.revision;
+    if (want === null || want === this.#active) {
+      // Tells the orchestrator what is active (after a start or a reconnect it may not know).
+      await this.#report({ active_revision: this.#active, status: 'ok' });
+    } else {
+      let outcome: StatusReport;
+      try {
+        const bytes = await this.#o.client.bundle(want, poll.state.digest);
+        await this.#o.activate(want, bytes);
+        this.#active = want;
+        this.#o.say(`orchestrator: activated revision ${want}`);
+        outcome = { active_revision: want, status: 'ok' };
+      } catch (e) {
+        // A refused bundle (signature, tests, downgrade) leaves the active policy as it was.
+        const message = e instanceof Error ? e.toString() : String(e);
+        this.#o.say(`orchestrator: revision ${want} not activated, keeping ${this.#active ?? 'no policy'}: ${message}`);
+        outcome = { active_revision: this.#active, status: 'failed', failed_revision: want, error: message };
+      }
+      await this.#report(outcome);
+    }
+    // Only once the report is through: if it fails, the next round polls without the ETag, gets
+    // the full state again and reports again.
+    this.#etag = poll.etag;
+  }
+
+  /** Seals the WAL and uploads what was not uploaded yet; returns the records accepted. */
+  async uploadOnce(): Promise<number> {
+    await this.#o.seal();
+    const before = this.#uploader.position;
+    const accepted = await this.#uploader.sync();
+    const after = this.#uploader.position;
+    if (after !== null && (after.segment !== before?.segment || after.offset !== before.offset)) this.#o.onUploaded(after);
+    return accepted;
+  }
+
+  async #report(r: StatusReport): Promise<void> {
+    await this.#o.client.report(r);
+  }
+
+  /** Runs step until stopped: pause between successes, the back-off schedule after failures. */
+  async #loop(name: string, step: () => Promise<unknown>, pauseMs: number): Promise<void> {
+    let failures = 0;
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let delay = pauseMs;
+      try {
+        await step();
+        if (failures > 0) this.#o.say(`orchestrator: ${name} sync recovered`);
+        failures = 0;
+        this.#lastError.delete(name);
+      } catch (e) {
+        if (signal.aborted) return;
+        if (name === 'policy') this.#etag = null;
+        const message = e instanceof Error ? e.toString() : String(e);
+        // Said once per distinct error, not on every retry of a long outage.
+        if (this.#lastError.get(name) !== message) this.#o.say(`orchestrator: ${name} sync failed, retrying: ${message}`);
+        this.#lastError.set(name, message);
+        delay = this.#o.backoffMs[Math.min(failures, this.#o.backoffMs.length - 1)] ?? 1000;
+        failures++;
+      }
+      if (delay > 0) await sleep(delay, signal);
+    }
+  }
+}
+
+/** Resolves after ms, or at once when signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

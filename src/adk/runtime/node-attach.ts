@@ -1,0 +1,75 @@
+// Wires a NodeAgent to a started runtime: bundles land in the runtime's own policy store (so the
+// node's --trust keys decide), the decision server reloads, the WAL is what gets uploaded.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { walDir, type Wal } from '../audit/index.ts';
+import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
+import { sha256Hex } from '../../common/hash.ts';
+import type { StorePolicySource } from './bundle-source.ts';
+import { enrolledClient, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
+import { NodeAgent } from './node-agent.ts';
+import { isActive } from './policy-source.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface AttachOptions {
+  orchestrator: string;
+  state: string;
+  source: StorePolicySource;
+  wal: Pick<Wal, 'checkpoint'>;
+  say: (line: string) => void;
+  /** Seal-and-upload period of the audit loop (default 5 s). */
+  uploadEveryMs?: number;
+}
+
+/** Starts the node agent of rt; it stops when rt closes. Refuses a node that is not enrolled. */
+export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
+  const client = enrolledClient(o.state, o.orchestrator);
+  const current = rt.policy.current();
+  const agent = new NodeAgent({
+    client,
+    // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
+    active: isActive(current) ? (readActiveName(o.state, current.digest) ?? current.revision) : null,
+    walDir: walDir(o.state),
+    seal: () => o.wal.checkpoint(),
+    // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
+    uploadFrom: readUploadPosition(o.state),
+    onUploaded: (pos) => writeUploadPosition(o.state, pos),
+    say: o.say,
+    ...(o.uploadEveryMs !== undefined && { uploadEveryMs: o.uploadEveryMs }),
+    activate: async (revision, bytes) => {
+      // The store activates from a path; the download is kept only until it is copied in.
+      const dir = join(o.state, 'incoming');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = join(dir, `${sha256Hex(bytes).slice(0, 16)}.tar.gz`);
+      writeFileSync(file, bytes, { mode: 0o600 });
+      try {
+        await o.source.activate(file);
+      } catch (e) {
+        // An orchestrator rollback to an older revision is a downgrade the store refuses to
+        // activate; going back is allowed only to a version this node activated and still holds,
+        // re-verified against its trust roots (the orchestrator can reorder policy, never forge it).
+        if (!(isAutonomyError(e) && e.code === 'bundle_downgrade')) throw e;
+        await rollbackOr(o.source, revision, e);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      const st = await rt.reload();
+      if (!isActive(st)) throw new AutonomyError('no_valid_policy', `revision ${revision} was activated but does not load: ${st.message}`);
+      writeActiveName(o.state, revision, st.digest);
+    },
+  });
+  agent.start();
+  rt.onClose(() => agent.stop());
+  o.say(`node ${client.nodeId}: following ${client.base}`);
+  return agent;
+}
+
+/** Rolls back to revision if the store holds it, else rethrows the downgrade refusal. */
+async function rollbackOr(source: StorePolicySource, revision: string, refusal: AutonomyError): Promise<void> {
+  try {
+    await source.rollback(revision);
+  } catch (e) {
+    if (!isAutonomyError(e)) throw e;
+    throw new AutonomyError(refusal.code, `${refusal.message}; no rollback either: ${e.toString()}`, { cause: e });
+  }
+}
