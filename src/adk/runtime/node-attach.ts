@@ -28,11 +28,11 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   const agent = new NodeAgent({
     client,
     // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
-    active: isActive(current) ? (readActiveName(o.state, current.digest) ?? current.revision) : null,
+    active: isActive(current) ? (readActiveName(o.state, current.digest, o.say) ?? current.revision) : null,
     walDir: walDir(o.state),
     seal: () => o.wal.checkpoint(),
     // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
-    uploadFrom: readUploadPosition(o.state),
+    uploadFrom: readUploadPosition(o.state, o.say),
     onUploaded: (pos) => writeUploadPosition(o.state, pos),
     say: o.say,
     ...(o.uploadEveryMs !== undefined && { uploadEveryMs: o.uploadEveryMs }),

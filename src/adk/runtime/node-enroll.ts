@@ -76,14 +76,15 @@ const UPLOAD_FILE = 'orchestrator-upload.json';
 const ACTIVE_FILE = 'orchestrator-active.json';
 
 /** The orchestrator's name for the policy with this digest, if the node recorded one. */
-export function readActiveName(state: string, digest: string): string | null {
+export function readActiveName(state: string, digest: string, warn: (line: string) => void): string | null {
   const file = join(state, ACTIVE_FILE);
   if (!existsSync(file)) return null;
   try {
     const a = JSON.parse(readFileSync(file, 'utf8')) as { revision?: unknown; digest?: unknown };
     return a.digest === digest && typeof a.revision === 'string' ? a.revision : null;
-  } catch {
-    // Unreadable: the node reports the manifest's revision, and the orchestrator re-sends if it differs.
+  } catch (e) {
+    // The node then reports the manifest's revision, and the orchestrator re-sends if it differs.
+    warn(`${file} is unreadable (${e instanceof Error ? e.message : String(e)}); reporting the manifest's revision`);
     return null;
   }
 }
@@ -96,14 +97,16 @@ export function writeActiveName(state: string, revision: string, digest: string)
 }
 
 /** Where the last run's audit uploads stopped, or null (start from the first segment). */
-export function readUploadPosition(state: string): UploadPosition | null {
+export function readUploadPosition(state: string, warn: (line: string) => void): UploadPosition | null {
   const file = join(state, UPLOAD_FILE);
   if (!existsSync(file)) return null;
   try {
     const p = JSON.parse(readFileSync(file, 'utf8')) as Partial<UploadPosition>;
     if (typeof p.segment === 'string' && Number.isSafeInteger(p.offset)) return { segment: p.segment, offset: p.offset! };
-  } catch {
-    // Unreadable: starting over only re-sends records the orchestrator already has (it ignores repeats).
+    warn(`${file} holds no upload position; audit uploads start from the first segment`);
+  } catch (e) {
+    // Starting over only re-sends records the orchestrator already has (it ignores repeats).
+    warn(`${file} is unreadable (${e instanceof Error ? e.message : String(e)}); audit uploads start from the first segment`);
   }
   return null;
 }
