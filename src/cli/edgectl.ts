@@ -1,13 +1,13 @@
 // `edgectl`: talks to the local edged over loopback, signing with the node's own key. Also
 // `edgectl keygen`, which needs no daemon.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { AutonomyError } from '../common/errors.ts';
 import { writeKeyPair } from '../common/ed25519.ts';
 import { loadConfig } from '../edge/config.ts';
 import { ControlClient } from '../edge/control-client.ts';
 import type { EntryView, SegmentView, StateCounts } from '../edge/edge-node.ts';
-import { runProgram } from './main.ts';
+import { newProgram, runProgram } from './main.ts';
 
 interface PutReply {
   hash: string;
@@ -18,12 +18,8 @@ interface PutReply {
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
-  const program = new Command('edgectl')
-    .description('Operate the local edged: put and get segments, inspect the relay, handle the deadletter.')
-    .option('-c, --config <file>', "the node's edge.yaml (every command but keygen needs it)")
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const program = newProgram('edgectl', 'Operate the local edged: put and get segments, inspect the relay, handle the deadletter.')
+    .option('-c, --config <file>', "the node's edge.yaml (every command but keygen needs it)");
   const client = (): ControlClient => {
     const file = program.opts<{ config?: string }>().config;
     if (!file) throw new AutonomyError('usage', 'this command needs --config edge.yaml');

@@ -1,17 +1,13 @@
 // `edged`: the edge relay daemon. Parses arguments, loads the config, runs until SIGINT/SIGTERM.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../edge/config.ts';
 import { startDaemon } from '../edge/daemon.ts';
-import { runMain } from './main.ts';
+import { newProgram, runMain } from './main.ts';
 
 /** Builds the command; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
-  return new Command('edged')
-    .description('Edge relay daemon: stores content-addressed segments and relays them to configured peers with bounded retries and a deadletter.')
-    .requiredOption('-c, --config <file>', 'edge.yaml (see docs/edge.md)')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  return newProgram('edged', 'Edge relay daemon: stores content-addressed segments and relays them to configured peers with bounded retries and a deadletter.')
+    .requiredOption('-c, --config <file>', 'edge.yaml (see docs/edge.md)');
 }
 
 await runMain('edged', async () => {

@@ -1,6 +1,7 @@
 // Shared process wrapper for every program: maps errors to exit codes, never prints a stack
 // trace for a user error.
-import { CommanderError, type Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../common/version.ts';
 import { ExitCode, isAutonomyError } from '../common/errors.ts';
 
 /** Runs a program's main function and exits with the code the error model prescribes. */
@@ -17,6 +18,25 @@ export async function runMain(program: string, main: () => Promise<number | void
     code = reportError(program, e);
   }
   process.exitCode = code;
+}
+
+/** A commander program with the project's error handling: usage errors exit 2, never a stack trace. */
+export function newProgram(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+}
+
+/** Adds `NAME version`, printing the package version. */
+export function addVersionCommand(program: Command): void {
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`${program.name()} ${VERSION}\n`);
+    });
 }
 
 /** Runs a commander program over process.argv (help when called bare) under runMain. */

@@ -154,13 +154,10 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
   };
   if (base !== undefined && forEachEntry(base, (k) => visit(k))) return true;
   if (node) for (const child of node.children.values()) if (visit(child.key)) return true;
-  if (ov?.children) for (const [ks, o] of ov.children) if (o.value !== undefined && !seen.has(ks) && visit(ovKey(ks))) return true;
+  if (ov?.children) for (const [ks, o] of ov.children) if (o.value !== undefined && !seen.has(ks) && visit(ks)) return true;
   return false;
 }
 
-function ovKey(ks: string): Value {
-  return ks;
-}
 
 /** The whole document at a node: rule values merged with base data and overrides. */
 export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
