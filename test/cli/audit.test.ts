@@ -66,7 +66,7 @@ test('tail, export (JSON Lines, CSV, filters) and show read the log', async () =
   assert.deepEqual(denies.map((r) => r.decision), ['deny', 'deny']);
   assert.match(denies[0]!.hash, /^[0-9a-f]{64}$/);
   const csv = run(state, 'export', '--format', 'csv', '--tool', 'shell.exec').stdout.trim().split('\n');
-  assert.equal(csv[0], 'seq,time,kind,decision_id,tool,decision,reasons,revision,digest,agent,latency_ns,args,args_hash,epoch,hash');
+  assert.equal(csv[0], 'seq,time,kind,decision_id,tool,decision,reasons,revision,digest,agent,context,latency_ns,args,args_hash,epoch,hash');
   assert.equal(csv.length, 1 + 3);
   assert.ok(csv.slice(1).every((l) => l.includes(',shell.exec,')));
   assert.equal(run(state, 'export', '--until', '2000-01-01T00:00:00Z').stdout, '');

@@ -89,7 +89,7 @@ export function jsonLine(r: HashedRecord): string {
   return `${JSON.stringify(r)}\n`;
 }
 
-export const CSV_COLUMNS = ['seq', 'time', 'kind', 'decision_id', 'tool', 'decision', 'reasons', 'revision', 'digest', 'agent', 'latency_ns', 'args', 'args_hash', 'epoch', 'hash'] as const;
+export const CSV_COLUMNS = ['seq', 'time', 'kind', 'decision_id', 'tool', 'decision', 'reasons', 'revision', 'digest', 'agent', 'context', 'latency_ns', 'args', 'args_hash', 'epoch', 'hash'] as const;
 
 /** The CSV header line. */
 export function csvHeader(): string {

@@ -33,6 +33,8 @@ export interface AppendInput {
   revision?: string;
   digest?: string;
   agent?: unknown;
+  /** Where the call came from (the request's `context`: an MCP server and transport, say). */
+  context?: unknown;
   latency_ns?: number;
   detail?: Record<string, unknown>;
 }
@@ -53,6 +55,7 @@ export interface WalRecord {
   revision?: string;
   digest?: string;
   agent?: unknown;
+  context?: unknown;
   latency_ns?: number;
   detail?: Record<string, unknown>;
   prev_hash: string;
@@ -99,6 +102,7 @@ export function prepareFields(
   if (f.agent !== undefined) head += `"agent":${canonicalJson(f.agent, 'agent')},`;
   if (f.args !== undefined) head += `"args":${argsJson ?? canonicalJson(f.args, 'args')},`;
   if (f.args_hash !== undefined) head += `"args_hash":${str(f.args_hash, 'args_hash')},`;
+  if (f.context !== undefined) head += `"context":${canonicalJson(f.context, 'context')},`;
   if (f.decision !== undefined) head += `"decision":"${f.decision}",`;
   if (f.decision_id !== undefined) head += `"decision_id":${str(f.decision_id, 'decision_id')},`;
   if (f.detail !== undefined) head += `"detail":${canonicalJson(f.detail, 'detail')},`;

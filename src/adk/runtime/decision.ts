@@ -79,6 +79,7 @@ export class Decider {
       record.tool = req.tool;
       record.args = req.args;
       if (req.agent !== undefined) record.agent = req.agent;
+      if (req.context !== undefined) record.context = req.context;
     }
     if (active) {
       record.revision = active.revision;

@@ -24,7 +24,7 @@ test('a new state directory: owner-only dirs and key, a start run, and records t
   const wal = await openNodeWal(state);
   assert.deepEqual(wal.recovery, { previousRun: 'none', tornTail: null, incompleteCut: null });
   const r1 = await wal.append(decision(1));
-  const r2 = await wal.append(decision(2));
+  const r2 = await wal.append({ ...decision(2), context: { server: 'fs', transport: 'stdio' } });
   assert.equal(r2.seq, r1.seq + 1);
   assert.deepEqual(wal.head(), r2);
   await wal.close();
@@ -40,6 +40,8 @@ test('a new state directory: owner-only dirs and key, a start run, and records t
   assert.equal(d.decision_id, 'dec-1');
   assert.equal(d.args_hash, sha256Hex(canonicalJson(decision(1).args)));
   assert.deepEqual(d.agent, { id: 'agent-7' });
+  assert.equal(d.context, undefined);
+  assert.deepEqual(recs.find((r) => r.seq === r2.seq)!.context, { server: 'fs', transport: 'stdio' });
   assert.match(d.time, /^\d{19}$/);
   for (let i = 1; i < recs.length; i++) assert.equal(recs[i]!.prev_hash, recs[i - 1]!.hash);
   const report = await verifyWal(walDir(state), { publicKey: nodeKey(state).pub });

@@ -42,6 +42,7 @@ test('an allowed call is forwarded after its decision is logged, with agent and 
   assert.equal(toClient.length, 0);
   assert.equal(log.records.length, 1);
   assert.deepEqual([log.records[0]!.tool, log.records[0]!.decision, log.records[0]!.agent], ['read', 'allow', { name: 'agent', version: '2' }]);
+  assert.deepEqual(log.records[0]!.context, { server: 'fs', transport: 'stdio', server_info: { name: 'srv', version: '1' } }, 'the record says which server the call was for');
   assert.equal(relay.pendingCount, 1);
   relay.fromServer({ jsonrpc: '2.0', id: 1, result: { content: [] } });
   assert.equal(relay.pendingCount, 0);
