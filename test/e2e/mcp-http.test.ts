@@ -117,3 +117,40 @@ test('HTTP mode: an upstream that dies mid-call leaves the client with errors, n
     await upstream.close();
   }
 });
+
+test('HTTP mode: a session abandoned without DELETE is ended after --session-idle; a busy one is kept', async () => {
+  const upstream = await startHttpMcpServer();
+  const policy = join(tmp.dir, 'policy-idle');
+  mkdirSync(policy);
+  writeFileSync(join(policy, 'authz.rego'), POLICY);
+  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--session-idle', '400ms', '--dev', '--policy', policy, '--state', join(tmp.dir, 'state-idle')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  try {
+    const url = await listening(p, (s) => (err += s));
+    const post = (body: object, sid?: string): Promise<Response> =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(sid ? { 'mcp-session-id': sid } : {}) }, body: JSON.stringify({ jsonrpc: '2.0', ...body }) });
+    const open = async (): Promise<string> => {
+      const res = await post({ id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      await res.text();
+      const sid = res.headers.get('mcp-session-id');
+      assert.ok(sid, `no session id: ${res.status}`);
+      return sid;
+    };
+    const busy = await open();
+    const abandoned = await open();
+    // The busy session is used every 100 ms for three idle periods; the other is left alone.
+    for (let i = 0; i < 12; i++) {
+      const res = await post({ id: 10 + i, method: 'ping' }, busy);
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const gone = await post({ id: 2, method: 'ping' }, abandoned);
+    assert.equal(gone.status, 404, await gone.text());
+    assert.match(err, new RegExp(`session ${abandoned} idle`));
+    assert.doesNotMatch(err, new RegExp(`session ${busy} idle`));
+  } finally {
+    p.kill('SIGKILL');
+    await upstream.close();
+  }
+});

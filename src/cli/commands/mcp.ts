@@ -7,6 +7,7 @@ import type { Common } from './runtime.ts';
 /** The runtime's own flags (as `autonomy serve` takes them) and the proxy's. */
 interface McpFlags extends Common {
   maxMessageBytes?: string;
+  sessionIdle?: string;
   upstream?: string;
   listen: string;
 }
@@ -27,6 +28,7 @@ export function registerMcp(program: Command): void {
     .option('--max-message-bytes <n>', 'largest message accepted from the client (k/m suffixes; default 4m)')
     .option('--upstream <url>', 'govern a remote Streamable HTTP MCP server instead, serving a local endpoint (see --listen)')
     .option('--listen <host:port>', 'with --upstream: the local endpoint, loopback only', '127.0.0.1:8765')
+    .option('--session-idle <duration>', 'with --upstream: end a client session idle this long, with its upstream session (default 30m)')
     .passThroughOptions()
     .action(async (command: string[], o: McpFlags) => {
       const { runMcpHttp, runMcpStdio } = await import('../../adk/runtime/mcp/launch.ts');
@@ -39,6 +41,7 @@ export function registerMcp(program: Command): void {
         budgetMs: o.budgetMs,
         maxAge: o.maxAge,
         maxMessageBytes: o.maxMessageBytes,
+        sessionIdle: o.sessionIdle,
       };
       if (o.upstream === undefined) process.exitCode = await runMcpStdio(command, opts);
       else if (command.length > 0) throw new AutonomyError('bad_usage', 'autonomy mcp takes either --upstream URL or a server command, not both');

@@ -23,7 +23,11 @@ export interface HttpProxyOptions {
   policy: PolicySource;
   /** Largest request body accepted from the client. */
   maxMessageBytes: number;
+  /** A session with no request open and no call pending for this long is ended (default 30 min). */
+  sessionIdleMs?: number;
 }
+
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 
 /** A running HTTP proxy. */
 export interface HttpProxy {
@@ -36,7 +40,11 @@ export interface HttpProxy {
 interface Session {
   local: StreamableHTTPServerTransport;
   upstream: StreamableHTTPClientTransport;
+  relay: McpRelay;
   closed: boolean;
+  /** Client requests whose responses are still open (an SSE stream counts while it lasts). */
+  open: number;
+  lastActive: number;
 }
 
 /** Starts the proxy; resolves once it listens. */
@@ -64,10 +72,12 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
     if (typeof sid === 'string') {
       const s = sessions.get(sid);
       if (!s) return reject(res, 404, -32001, 'Session not found');
+      track(s, res);
       return s.local.handleRequest(req, res);
     }
     if (req.method !== 'POST') return reject(res, 400, RpcCode.invalidRequest, 'no Mcp-Session-Id: start a session with an initialize POST');
     const s = await openSession();
+    track(s, res);
     await s.local.handleRequest(req, res);
     // A POST that did not initialize (bad body, wrong first message) leaves a session nobody can name.
     if (s.local.sessionId === undefined) await closeSession(s);
@@ -91,8 +101,7 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
         }, UNANSWERED_GRACE_MS).unref();
       }),
     });
-    const s: Session = { local, upstream, closed: false };
-    const relay = new McpRelay(
+    const relay: McpRelay = new McpRelay(
       gate,
       {
         send: (msg) => {
@@ -105,6 +114,7 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
       },
       { send: (msg) => toClient(msg) },
     );
+    const s: Session = { local, upstream, relay, closed: false, open: 0, lastActive: Date.now() };
     function toClient(msg: RpcMessage): void {
       local.send(msg as JSONRPCMessage).catch((e: unknown) => warn(`answering the client: ${e instanceof Error ? e.message : String(e)}`));
     }
@@ -124,6 +134,28 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
     return s;
   }
 
+  function track(s: Session, res: ServerResponse): void {
+    s.open++;
+    s.lastActive = Date.now();
+    res.once('close', () => {
+      s.open--;
+      s.lastActive = Date.now();
+    });
+  }
+
+  // Clients that vanish without DELETE would otherwise hold their upstream session forever.
+  const idleMs = o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const s of sessions.values()) {
+      if (s.open === 0 && s.relay.pendingCount === 0 && now - s.lastActive >= idleMs) {
+        warn(`session ${s.local.sessionId} idle for ${Math.round((now - s.lastActive) / 1000)}s: ending it`);
+        void closeSession(s);
+      }
+    }
+  }, Math.max(10, Math.min(idleMs / 4, 60_000)));
+  sweeper.unref();
+
   async function closeSession(s: Session): Promise<void> {
     // Closing either transport calls back here; the first call does the work.
     if (s.closed) return;
@@ -137,6 +169,7 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
   return {
     url: `http://${host}:${port}/mcp`,
     async close() {
+      clearInterval(sweeper);
       await Promise.all([...sessions.values()].map((s) => closeSession(s)));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,6 +5,7 @@ import { AutonomyError } from '../../../common/errors.ts';
 import { isLoopback, parseAddr, parseMillis } from '../config.ts';
 import { Decider } from '../decision.ts';
 import { openPolicyAndLog } from '../launch.ts';
+import { parseDuration } from '../../bundle/commands.ts';
 import type { DecisionLog } from '../decision-log.ts';
 import type { PolicySource } from '../policy-source.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, runStdioProxy } from './stdio.ts';
@@ -18,6 +19,8 @@ export interface McpOptions {
   budgetMs?: string | undefined;
   maxAge?: string | undefined;
   maxMessageBytes?: string | undefined;
+  /** With --upstream: how long an abandoned client session lives (a duration). */
+  sessionIdle?: string | undefined;
 }
 
 /** The decision core as `autonomy serve` assembles it: policy source, WAL, decider. */
@@ -88,12 +91,14 @@ export async function runMcpHttp(upstream: string, listenAddr: string, o: McpOpt
   const listen = parseAddr(listenAddr);
   if (!isLoopback(listen.host)) throw new AutonomyError('bad_config', `--listen ${listenAddr}: the local MCP endpoint has no authentication of its own, so it listens on loopback only`);
   const maxMessageBytes = o.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : parseBytes(o.maxMessageBytes);
+  const sessionIdleMs = o.sessionIdle === undefined ? undefined : parseDuration(o.sessionIdle);
+  if (sessionIdleMs === 0) throw new AutonomyError('bad_config', '--session-idle must be more than 0');
   const { decider, policy, log } = await openCore(o);
   const stopReload = reloadOnHup(policy);
   try {
     // Loaded here: the stdio proxy does not pay for the SDK's HTTP transports.
     const { startHttpProxy } = await import('./http.ts');
-    const proxy = await startHttpProxy({ upstream: url, listen, decider, policy, maxMessageBytes });
+    const proxy = await startHttpProxy({ upstream: url, listen, decider, policy, maxMessageBytes, ...(sessionIdleMs === undefined ? {} : { sessionIdleMs }) });
     say(`governing ${url.href}; listening on ${proxy.url}`);
     await new Promise<void>((resolve) => {
       const stop = (sig: NodeJS.Signals): void => {
