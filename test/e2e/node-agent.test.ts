@@ -118,9 +118,11 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   }, 20_000);
   for (let i = 0; i < 2; i++) assert.match(readFileSync(join(tmp.dir, `node-${i}`, 'orchestrator-upload.json'), 'utf8'), /"offset":[1-9]/, 'where uploads resume after a restart');
 
-  // A fleet rollback to an older revision: the nodes go back to the version they still hold.
-  await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1');
-  await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1'), 10_000);
+  // A fleet rollback to an older revision: the nodes go back to the version they still hold,
+  // found by content even when the push named it other than its manifest does.
+  await cli('bundle', 'push', b('v1'), '--revision', 'fleet-1-again');
+  await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1-again');
+  await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1-again'), 10_000);
   await fleetOn('fleet-1', 'deny');
 
   // The orchestrator goes away: the nodes keep deciding by their last valid policy.
@@ -134,7 +136,7 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   for (const s of nodes) assert.equal(await s.stop(), 0);
 
   // A node restarted while the orchestrator is still down starts and enforces its last policy.
-  assert.match(readFileSync(join(tmp.dir, 'node-0', 'orchestrator-active.json'), 'utf8'), /"revision":"fleet-1"/);
+  assert.match(readFileSync(join(tmp.dir, 'node-0', 'orchestrator-active.json'), 'utf8'), /"revision":"fleet-1-again"/);
   const restarted = await serve(['--state', join(tmp.dir, 'node-0'), '--trust', join(keys, 'signer.pub'), '--orchestrator', orch.url]);
   after(() => restarted.stop());
   assert.equal(await policyOf(restarted), 'fleet-1');

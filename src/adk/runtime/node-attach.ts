@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { walDir, type Wal } from '../audit/index.ts';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { contentDigest, readArchive } from '../bundle/index.ts';
 import type { StorePolicySource } from './bundle-source.ts';
 import { enrolledClient, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -49,7 +50,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
         // activate; going back is allowed only to a version this node activated and still holds,
         // re-verified against its trust roots (the orchestrator can reorder policy, never forge it).
         if (!(isAutonomyError(e) && e.code === 'bundle_downgrade')) throw e;
-        await rollbackOr(o.source, revision, e);
+        await rollbackOr(o.source, bytes, e);
       } finally {
         rmSync(file, { force: true });
       }
@@ -64,10 +65,14 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   return agent;
 }
 
-/** Rolls back to revision if the store holds it, else rethrows the downgrade refusal. */
-async function rollbackOr(source: StorePolicySource, revision: string, refusal: AutonomyError): Promise<void> {
+/**
+ * Rolls back to the kept version with the content of bytes, else rethrows the downgrade refusal.
+ * By content, not by name: a push may name a bundle other than its manifest does (--revision),
+ * and the store knows its versions by manifest revision.
+ */
+async function rollbackOr(source: StorePolicySource, bytes: Buffer, refusal: AutonomyError): Promise<void> {
   try {
-    await source.rollback(revision);
+    await source.rollback(contentDigest(readArchive(bytes)));
   } catch (e) {
     if (!isAutonomyError(e)) throw e;
     throw new AutonomyError(refusal.code, `${refusal.message}; no rollback either: ${e.toString()}`, { cause: e });
