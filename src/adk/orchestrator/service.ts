@@ -6,13 +6,14 @@ import { EventEmitter } from 'node:events';
 import { keyId, loadPublicKey } from '../../common/ed25519.ts';
 import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { decodeEnvelope, envelopeProblem } from './audit-ingest/relay-envelope.ts';
 import { firstSeqOf, verifyUpload, type Upload } from './audit-ingest/verify-upload.ts';
 import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.ts';
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
 import type { AdminEventInput, NodeReport, Store } from './store/store.ts';
-import { RolloutState, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
+import { RolloutState, type AuditDelivery, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
 
 /** Settings of the service. */
 export interface ServiceOptions extends EngineOptions {
@@ -47,6 +48,8 @@ export interface NodeView {
   error: string | null;
   audit_seq: number | null;
   audit_flag: string | null;
+  /** Allowed to upload other nodes' audit (null: never given the role). */
+  gateway: { allowed: boolean; flag: string | null } | null;
 }
 
 /** A rollout with its per-node progress. */
@@ -173,15 +176,22 @@ export class OrchestratorService {
   /** The fleet view. */
   async listNodes(selector: Labels = {}): Promise<NodeView[]> {
     const now = this.opts.now();
-    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now));
+    const gateways = new Map((await this.store.listGateways()).map((g) => [g.nodeId, { allowed: g.allowed, flag: g.flag }]));
+    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now, gateways.get(n.id) ?? null));
   }
 
-  #view(n: NodeRecord, now: number): NodeView {
+  /** Allows a node to upload other nodes' audit it receives through the edge relay, or withdraws it. */
+  async setGateway(actor: string, nodeId: string, allowed: boolean): Promise<{ node: string; gateway: boolean }> {
+    await this.store.setGateway(nodeId, allowed, this.opts.now(), [this.#event(actor, allowed ? 'gateway.allow' : 'gateway.deny', { node: nodeId })]);
+    return { node: nodeId, gateway: allowed };
+  }
+
+  #view(n: NodeRecord, now: number, gateway: NodeView['gateway']): NodeView {
     const failed = n.reportStatus === 'failed' && n.failedRevision !== null && n.failedRevision === n.desiredRevision;
     const state = n.desiredRevision === null ? 'unmanaged' : n.confirmedRevision === n.desiredRevision ? 'in_sync' : failed ? 'failed' : 'pending';
     return {
       id: n.id, labels: n.labels, desired: n.desiredRevision, confirmed: n.confirmedRevision, state, online: !isOffline(n, now, this.opts),
-      last_seen: n.lastSeen, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag,
+      last_seen: n.lastSeen, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag, gateway,
     };
   }
 
@@ -299,8 +309,36 @@ export class OrchestratorService {
     return { applied };
   }
 
-  /** Verifies and stores an audit upload; tampering is flagged on the node and in the admin log. */
-  async ingestAudit(node: NodeRecord, up: Upload): Promise<{ accepted: number; duplicates: number; head_seq: number | null }> {
+  /**
+   * Verifies and stores an upload of another node's audit that a gateway received through the
+   * edge relay. The gateway's own signature only says who delivered it: the envelope must carry
+   * the node's signature and the records its chain and checkpoints, all checked against the
+   * node's enrolled key, so a gateway can withhold a node's audit but not forge or alter it.
+   */
+  async ingestRelayed(gateway: NodeRecord, body: Buffer): Promise<{ node: string; accepted: number; duplicates: number; head_seq: number | null }> {
+    const role = await this.store.getGateway(gateway.id);
+    if (!role?.allowed) throw new AutonomyError('gateway_forbidden', `node ${gateway.id} is not allowed to relay other nodes' audit; an admin allows it with \`autonomy-orchestrator nodes gateway ${gateway.id} --allow\``);
+    const env = decodeEnvelope(body);
+    const node = await this.store.getNode(env.node);
+    if (!node) throw new AutonomyError('node_not_found', `gateway ${gateway.id} relayed audit of ${JSON.stringify(env.node)}, which is not an enrolled node`);
+    const problem = envelopeProblem(env, this.#key(node));
+    if (problem) {
+      // The node did not sign these bytes: something between its signer and here changed them.
+      // That is evidence against the delivery path, not against the node's own log.
+      const reason = `relayed audit of node ${node.id} (${env.segment} offset ${env.offset}): ${problem}`;
+      await this.store.flagGateway(gateway.id, reason, [this.#event(`gateway:${gateway.id}`, 'audit.relay_rejected', { gateway: gateway.id, node: node.id, segment: env.segment, offset: env.offset, reason: problem })]);
+      throw new AutonomyError('relay_tampered', reason);
+    }
+    return { node: node.id, ...(await this.ingestAudit(node, { segment: env.segment, offset: env.offset, bytes: env.bytes }, gateway.id)) };
+  }
+
+  /** Accepted uploads, newest first, with the gateway that delivered each (null: direct). */
+  listDeliveries(q: { node?: string; via?: string; limit?: number }): Promise<AuditDelivery[]> {
+    return this.store.listDeliveries({ ...q, limit: q.limit ?? 1000 });
+  }
+
+  /** Verifies and stores an audit upload (via: the gateway that delivered it); tampering is flagged on the node and in the admin log. */
+  async ingestAudit(node: NodeRecord, up: Upload, via: string | null = null): Promise<{ accepted: number; duplicates: number; head_seq: number | null }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = (await this.store.getNode(node.id))!;
       const held = new Map<number, string>();
@@ -314,12 +352,12 @@ export class OrchestratorService {
       const v = verifyUpload(node.id, current.audit, this.#key(node), up, held);
       if (!v.ok) {
         if (v.code === 'audit_tampered') {
-          await this.store.flagAudit(node.id, v.reason, [this.#event(`node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason })]);
+          await this.store.flagAudit(node.id, v.reason, [this.#event(via ? `gateway:${via}` : `node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason, ...(via && { via }) })]);
         }
         throw new AutonomyError(v.code, v.reason);
       }
       if (v.records.length === 0) return { accepted: 0, duplicates: v.duplicates, head_seq: current.audit?.seq ?? null };
-      if (await this.store.appendAudit({ nodeId: node.id, after: current.audit, head: v.head!, records: v.records })) {
+      if (await this.store.appendAudit({ nodeId: node.id, after: current.audit, head: v.head!, records: v.records, via, at: this.opts.now() })) {
         return { accepted: v.records.length, duplicates: v.duplicates, head_seq: v.head!.seq };
       }
       // Another replica appended in between: verify again against the new head.

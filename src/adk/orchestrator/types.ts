@@ -146,6 +146,17 @@ export interface StoredRecord {
   record: string;
 }
 
+/** One accepted upload: a node's records first..last, received at, directly or via a gateway. */
+export interface AuditDelivery {
+  node: string;
+  firstSeq: number;
+  lastSeq: number;
+  /** The gateway node that delivered them; null when the node uploaded them itself. */
+  via: string | null;
+  segment: string;
+  at: number;
+}
+
 /** Filters of an audit query; times in nanoseconds since the epoch. */
 export interface AuditQuery {
   node?: string;

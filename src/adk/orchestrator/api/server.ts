@@ -78,6 +78,8 @@ function routes(svc: OrchestratorService): Route[] {
     r('POST', '/v1/node/audit', 'node', async (c) => ({
       json: await svc.ingestAudit(c.node!, { segment: c.url.searchParams.get('segment') ?? '', offset: int(c.url.searchParams.get('offset'), 'offset', 0), bytes: c.body }),
     }), BYTES_LIMIT),
+    // A gateway (an enrolled node allowed to relay) delivers another node's envelope as it came through edged.
+    r('POST', '/v1/gateway/audit', 'node', async (c) => ({ json: await svc.ingestRelayed(c.node!, c.body) }), BYTES_LIMIT),
 
     // ---- admin
     r('POST', '/v1/admin/tokens', 'admin', async (c) => {
@@ -99,7 +101,16 @@ function routes(svc: OrchestratorService): Route[] {
       return { json: await svc.rollback(c.actor, b['selector'], b['revision']) };
     }),
     r('GET', '/v1/admin/nodes', 'admin', async (c) => ({ json: await svc.listNodes(parseLabels(c.url.searchParams.get('selector') ?? '', 'selector')) })),
+    r('POST', '/v1/admin/nodes/([^/]+)/gateway', 'admin', async (c) => {
+      const b = json(c);
+      if (typeof b['allow'] !== 'boolean') throw new AutonomyError('bad_request', 'gateway needs {"allow": true|false}');
+      return { json: await svc.setGateway(c.actor, c.params[0]!, b['allow']) };
+    }),
     r('GET', '/v1/admin/audit', 'admin', async (c) => auditQuery(svc, c.url.searchParams)),
+    r('GET', '/v1/admin/audit/deliveries', 'admin', async (c) => {
+      const p = c.url.searchParams;
+      return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000) }) };
+    }),
     r('GET', '/v1/admin/events', 'admin', async (c) => ({ json: await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0)) })),
   ];
 }

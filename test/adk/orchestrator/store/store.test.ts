@@ -132,10 +132,11 @@ for (const kind of STORE_KINDS) {
       await enrolled(s, ['a', 'b']);
       const head = (seq: number) => ({ seq, hash: `h${seq}`, segment: 's', end: seq * 8, record: '{}' });
       const t = 1_700_000_000_000_000_000n;
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [rec('a', 1, t, 'fs.read', 'allow'), rec('a', 2, t + 10n, 'fs.write', 'deny')] }), true);
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [] }), false);
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: head(2), head: head(3), records: [rec('a', 3, t + 20n, 'fs.write', 'allow')] }), true);
-      await s.appendAudit({ nodeId: 'b', after: null, head: head(1), records: [rec('b', 1, t + 5n, 'fs.write', 'deny')] });
+      const direct = { via: null, at: T0 };
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [rec('a', 1, t, 'fs.read', 'allow'), rec('a', 2, t + 10n, 'fs.write', 'deny')], ...direct }), true);
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [], ...direct }), false);
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: head(2), head: head(3), records: [rec('a', 3, t + 20n, 'fs.write', 'allow')], via: 'b', at: T0 + 1 }), true);
+      await s.appendAudit({ nodeId: 'b', after: null, head: head(1), records: [rec('b', 1, t + 5n, 'fs.write', 'deny')], ...direct });
       const q = async (f: Parameters<Store['queryAudit']>[0]) => (await s.queryAudit(f)).map((r) => `${r.node}${r.seq}`);
       assert.deepEqual(await q({}), ['a1', 'b1', 'a2', 'a3']);
       assert.deepEqual(await q({ node: 'a', tool: 'fs.write' }), ['a2', 'a3']);
@@ -145,6 +146,22 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await s.auditRecordsFrom('a', 2, 10)).map((r) => r.seq), [2, 3]);
       await s.flagAudit('b', 'chain_break at seq 2', []);
       assert.equal((await s.getNode('b'))!.auditFlag, 'chain_break at seq 2');
+      // Every accepted upload is recorded with who delivered it.
+      assert.deepEqual((await s.listDeliveries({ node: 'a', limit: 10 })).map((d) => [d.firstSeq, d.lastSeq, d.via]), [[3, 3, 'b'], [1, 2, null]]);
+      assert.deepEqual((await s.listDeliveries({ via: 'b', limit: 10 })).map((d) => d.node), ['a']);
+    });
+
+    test('gateways: allowed by an admin, withdrawn, flagged; only enrolled nodes', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['g']);
+      await assert.rejects(s.setGateway('nope', true, T0, []), { code: 'node_not_found' });
+      assert.equal(await s.getGateway('g'), null);
+      await s.setGateway('g', true, T0, [{ time: T0, actor: 'admin', action: 'gateway.allow', detail: { node: 'g' } }]);
+      assert.deepEqual(await s.getGateway('g'), { nodeId: 'g', allowed: true, changedAt: T0, flag: null });
+      await s.flagGateway('g', 'relayed bytes the node did not sign', []);
+      await s.setGateway('g', false, T0 + 1, []);
+      assert.deepEqual(await s.listGateways(), [{ nodeId: 'g', allowed: false, changedAt: T0 + 1, flag: 'relayed bytes the node did not sign' }]);
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['gateway.allow']);
     });
 
     test('admin events form one hash chain, also when appended concurrently from two connections', async () => {
