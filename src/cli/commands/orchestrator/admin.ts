@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { AutonomyError, ExitCode } from '../../../common/errors.ts';
 import type { NodeView, RolloutStatus } from '../../../adk/orchestrator/service.ts';
-import type { AdminEvent, BundleRecord, Rollout } from '../../../adk/orchestrator/types.ts';
+import type { AdminEvent, AuditDelivery, BundleRecord, Rollout } from '../../../adk/orchestrator/types.ts';
 import { adminClient, clientOptions, out, table, when, type ClientOpts } from './common.ts';
 
 const json = (v: unknown): boolean => out(`${JSON.stringify(v, null, 2)}\n`);
@@ -133,12 +133,21 @@ export function registerAdmin(program: Command): void {
       let list = await (await adminClient(o)).json<NodeView[]>('GET', `/v1/admin/nodes${sel}`);
       if (o.pending) list = list.filter((n) => n.state === 'pending' || n.state === 'failed');
       if (o.json) return void json(list);
-      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', 'ERROR']];
+      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', 'GATEWAY', 'ERROR']];
       for (const n of list) {
-        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen), n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, n.error ?? '']);
+        const gateway = n.gateway === null ? '-' : n.gateway.flag ? 'FLAGGED' : n.gateway.allowed ? 'yes' : 'no';
+        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen), n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, gateway, n.error ?? n.audit_flag ?? n.gateway?.flag ?? '']);
       }
       out(table(rows));
-      if (list.some((n) => n.audit_flag)) process.exitCode = ExitCode.negative;
+      if (list.some((n) => n.audit_flag || n.gateway?.flag)) process.exitCode = ExitCode.negative;
+    });
+  clientOptions(nodes.command('gateway').description("allow a node to upload other nodes' audit that reaches it through the edge relay (`autonomy node gateway`), or withdraw it").argument('<node>', 'node id'))
+    .option('--allow', 'allow it')
+    .option('--deny', 'withdraw it')
+    .action(async (id: string, o: ClientOpts & { allow?: boolean; deny?: boolean }) => {
+      if (o.allow === o.deny) throw new AutonomyError('bad_request', 'give one of --allow or --deny');
+      await (await adminClient(o)).json('POST', `/v1/admin/nodes/${encodeURIComponent(id)}/gateway`, { allow: o.allow === true });
+      out(`node ${id}: ${o.allow ? 'may relay other nodes\' audit' : 'may no longer relay other nodes\' audit'}\n`);
     });
 
   const audit = program.command('audit').description('the fleet audit log (verified on ingest) and the admin log');
@@ -153,6 +162,17 @@ export function registerAdmin(program: Command): void {
       const q = new URLSearchParams({ format: o.format });
       for (const k of ['node', 'since', 'until', 'tool', 'decision'] as const) if (o[k] !== undefined) q.set(k, o[k]);
       out(await (await (await adminClient(o)).send('GET', `/v1/admin/audit?${q}`)).text());
+    });
+  clientOptions(audit.command('deliveries').description('accepted uploads, newest first: which records of which node arrived when, directly or through which gateway'))
+    .option('--node <id>', 'only this node')
+    .option('--via <gateway>', 'only what this gateway delivered')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { node?: string; via?: string; json?: boolean }) => {
+      const q = new URLSearchParams();
+      for (const k of ['node', 'via'] as const) if (o[k] !== undefined) q.set(k, o[k]);
+      const list = await (await adminClient(o)).json<AuditDelivery[]>('GET', `/v1/admin/audit/deliveries?${q}`);
+      if (o.json) json(list);
+      else out(table([['RECEIVED', 'NODE', 'SEQ', 'SEGMENT', 'VIA'], ...list.map((d) => [when(d.at), d.node, `${d.firstSeq}-${d.lastSeq}`, d.segment, d.via ?? 'direct'])]));
     });
   clientOptions(audit.command('admin').description("the orchestrator's own hash-chained log of admin actions; the chain is checked, exit 1 if broken"))
     .option('--json', 'print JSON')
