@@ -90,6 +90,14 @@ CREATE TABLE IF NOT EXISTS audit_records (
   PRIMARY KEY (node_id, seq)
 );
 CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time);
+CREATE INDEX IF NOT EXISTS audit_records_order ON audit_records (time, node_id, seq);
+CREATE TABLE IF NOT EXISTS audit_anchors (
+  node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  record TEXT NOT NULL,
+  pruned_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gateways (
   node_id TEXT PRIMARY KEY REFERENCES nodes(id),
   allowed BIGINT NOT NULL,

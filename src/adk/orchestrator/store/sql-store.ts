@@ -3,10 +3,10 @@ import { AutonomyError } from '../../../common/errors.ts';
 import { sha256Hex } from '../../../common/hash.ts';
 import { canonicalJson } from '../../audit/canonical.ts';
 import type { Plan, RolloutView, NodeView } from '../rollout/engine.ts';
-import { isActive, selects, type AdminEvent, type AuditDelivery, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
+import { isActive, selects, type AdminEvent, type AuditAnchor, type AuditDelivery, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
-import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, RollbackResult, Store } from './store.ts';
+import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RollbackResult, Store } from './store.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -332,9 +332,43 @@ export class SqlStore implements Store {
     if (q.until !== undefined) add('time < ?', padTime(q.until));
     if (q.tool !== undefined) add('tool = ?', q.tool);
     if (q.decision !== undefined) add('decision = ?', q.decision);
+    if (q.after !== undefined) {
+      // Keyset paging: a stable order and a strict "after", so pages neither skip nor repeat a record.
+      params.push(padTime(q.after.time), q.after.node, q.after.seq);
+      const n = params.length;
+      where.push(`(time > $${n - 2} OR (time = $${n - 2} AND (node_id > $${n - 1} OR (node_id = $${n - 1} AND seq > $${n}))))`);
+    }
     params.push(q.limit ?? 100_000);
     const sql = `SELECT * FROM audit_records${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time, node_id, seq LIMIT $${params.length}`;
     return (await this.#db.all(sql, params)).map(recordOf);
+  }
+
+  async getAuditAnchor(nodeId: string): Promise<AuditAnchor | null> {
+    const r = (await this.#db.all('SELECT seq, hash, record, pruned_at FROM audit_anchors WHERE node_id = $1', [nodeId]))[0];
+    return r ? { seq: Number(r['seq']), hash: String(r['hash']), record: String(r['record']), prunedAt: Number(r['pruned_at']) } : null;
+  }
+
+  pruneAudit(before: bigint, now: number, events: (r: PruneResult) => Events): Promise<PruneResult> {
+    return this.#db.transaction(async (tx) => {
+      const res: PruneResult = { records: 0, nodes: [] };
+      const keepFrom = new Map((await tx.all('SELECT node_id, MIN(seq) AS seq FROM audit_records WHERE time >= $1 GROUP BY node_id', [padTime(before)])).map((r) => [String(r['node_id']), Number(r['seq'])]));
+      for (const n of await tx.all('SELECT node_id, MIN(seq) AS lo, MAX(seq) AS hi FROM audit_records GROUP BY node_id ORDER BY node_id')) {
+        const node = String(n['node_id']);
+        const limit = keepFrom.has(node) ? keepFrom.get(node)! - 1 : Number(n['hi']);
+        if (limit < Number(n['lo'])) continue;
+        // The last record pruned (seqs may skip at a quarantine) becomes the anchor.
+        const last = (await tx.all('SELECT seq, hash, record FROM audit_records WHERE node_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1', [node, limit]))[0]!;
+        const removed = await tx.run('DELETE FROM audit_records WHERE node_id = $1 AND seq <= $2', [node, Number(last['seq'])]);
+        await tx.run(
+          'INSERT INTO audit_anchors (node_id, seq, hash, record, pruned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET seq = $2, hash = $3, record = $4, pruned_at = $5',
+          [node, Number(last['seq']), String(last['hash']), String(last['record']), now],
+        );
+        res.records += removed;
+        res.nodes.push({ node, through: Number(last['seq']) });
+      }
+      if (res.records > 0) await appendEvents(tx, events(res));
+      return res;
+    });
   }
 
   async listDeliveries(q: { node?: string; via?: string; limit: number }): Promise<AuditDelivery[]> {

@@ -3,7 +3,7 @@
 // Every operation that must be atomic across replicas is one call here, never a read-then-write
 // in the caller.
 import type { Plan, RolloutView } from '../rollout/engine.ts';
-import type { AdminEvent, AuditDelivery, AuditHead, AuditQuery, BundleRecord, Labels, NodeRecord, ReportStatus, Rollout, StoredRecord, Target, TokenRecord } from '../types.ts';
+import type { AdminEvent, AuditAnchor, AuditDelivery, AuditHead, AuditQuery, BundleRecord, Labels, NodeRecord, ReportStatus, Rollout, StoredRecord, Target, TokenRecord } from '../types.ts';
 
 /** What a node reports about its policy. */
 export interface NodeReport {
@@ -41,6 +41,12 @@ export interface AuditAppend {
   via: string | null;
   /** When they were received. */
   at: number;
+}
+
+/** What a prune removed: per node, the last seq removed (the new anchor). */
+export interface PruneResult {
+  records: number;
+  nodes: { node: string; through: number }[];
 }
 
 /** A node's relay role: allowed to upload other nodes' audit, and flagged if a delivery failed. */
@@ -111,6 +117,14 @@ export interface Store {
   /** Marks a node's audit as failing verification. */
   flagAudit(nodeId: string, reason: string, events: Events): Promise<void>;
   queryAudit(q: AuditQuery): Promise<StoredRecord[]>;
+  /** The last pruned record of a node, or null when nothing was pruned. */
+  getAuditAnchor(nodeId: string): Promise<AuditAnchor | null>;
+  /**
+   * Deletes, node by node, the longest prefix of its held records that are all older than
+   * before (ns), and records the last one deleted as the node's anchor, so what is kept still
+   * verifies as a chain. Events are appended (same transaction) only when something was pruned.
+   */
+  pruneAudit(before: bigint, now: number, events: (r: PruneResult) => Events): Promise<PruneResult>;
   /** Accepted uploads, newest first: which records came when, directly or through which gateway. */
   listDeliveries(q: { node?: string; via?: string; limit: number }): Promise<AuditDelivery[]>;
 

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../../../src/adk/orchestrator/store/open.ts';
 import { adminEventHash } from '../../../../src/adk/orchestrator/store/sql-store.ts';
-import type { Store } from '../../../../src/adk/orchestrator/store/store.ts';
+import type { PruneResult, Store } from '../../../../src/adk/orchestrator/store/store.ts';
 import { step } from '../../../../src/adk/orchestrator/rollout/engine.ts';
-import { RolloutState, type Rollout, type StoredRecord } from '../../../../src/adk/orchestrator/types.ts';
+import { RolloutState, type AuditCursor, type Rollout, type StoredRecord } from '../../../../src/adk/orchestrator/types.ts';
 import { freshStore, STORE_KINDS } from '../helpers.ts';
 import { after } from 'node:test';
 
@@ -149,6 +149,57 @@ for (const kind of STORE_KINDS) {
       // Every accepted upload is recorded with who delivered it.
       assert.deepEqual((await s.listDeliveries({ node: 'a', limit: 10 })).map((d) => [d.firstSeq, d.lastSeq, d.via]), [[3, 3, 'b'], [1, 2, null]]);
       assert.deepEqual((await s.listDeliveries({ via: 'b', limit: 10 })).map((d) => d.node), ['a']);
+    });
+
+    test('audit pages: keyset cursors walk a large result once each, in order, through ties in time', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['a', 'b', 'c']);
+      const t = 1_700_000_000_000_000_000n;
+      // 3 nodes × 70 records, many sharing a time (ties broken by node, then seq).
+      for (const node of ['a', 'b', 'c']) {
+        const records = Array.from({ length: 70 }, (_, i) => rec(node, i + 1, t + BigInt(Math.floor(i / 4)), i % 2 ? 'fs.read' : 'fs.write', i % 3 ? 'allow' : 'deny'));
+        await s.appendAudit({ nodeId: node, after: null, head: { seq: 70, hash: 'h', segment: 's', end: 1, record: '{}' }, records, via: null, at: T0 });
+      }
+      for (const [filter, pageSize] of [[{}, 7], [{ decision: 'deny' as const }, 5], [{ node: 'b', tool: 'fs.read' }, 1]] as const) {
+        const all = (await s.queryAudit(filter)).map((r) => `${r.node}${r.seq}`);
+        const paged: string[] = [];
+        let after: AuditCursor | undefined;
+        for (;;) {
+          const page = await s.queryAudit({ ...filter, limit: pageSize, ...(after && { after }) });
+          paged.push(...page.map((r) => `${r.node}${r.seq}`));
+          if (page.length < pageSize) break;
+          const last = page.at(-1)!;
+          after = { time: last.time, node: last.node, seq: last.seq };
+        }
+        assert.deepEqual(paged, all);
+        assert.equal(new Set(paged).size, paged.length);
+      }
+    });
+
+    test('prune: the oldest prefix of each node goes, the last one pruned becomes its anchor', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['a', 'b', 'c']);
+      const t = 1_700_000_000_000_000_000n;
+      const head = { seq: 10, hash: 'h', segment: 's', end: 1, record: '{}' };
+      // a: times 0..9, but seq 6 has an earlier time (a clock step back): it stays, the chain needs 5 kept.
+      const times = [0, 1, 2, 3, 4, 5, 1, 7, 8, 9];
+      await s.appendAudit({ nodeId: 'a', after: null, head, records: times.map((d, i) => rec('a', i + 1, t + BigInt(d), 'x', 'allow')), via: null, at: T0 });
+      await s.appendAudit({ nodeId: 'b', after: null, head, records: times.map((_, i) => rec('b', i + 1, t + 100n + BigInt(i), 'x', 'allow')), via: null, at: T0 });
+      await s.appendAudit({ nodeId: 'c', after: null, head, records: times.map((_, i) => rec('c', i + 1, t - 100n + BigInt(i), 'x', 'allow')), via: null, at: T0 });
+      const events = (r: PruneResult) => [{ time: T0, actor: 'admin', action: 'audit.prune', detail: { records: r.records } }];
+      const r = await s.pruneAudit(t + 5n, T0 + 1, events);
+      assert.deepEqual(r, { records: 15, nodes: [{ node: 'a', through: 5 }, { node: 'c', through: 10 }] });
+      assert.deepEqual((await s.auditRecordsFrom('a', 0, 100)).map((x) => x.seq), [6, 7, 8, 9, 10]);
+      assert.equal((await s.auditRecordsFrom('b', 0, 100)).length, 10);
+      assert.equal((await s.auditRecordsFrom('c', 0, 100)).length, 0);
+      const anchor = await s.getAuditAnchor('a');
+      assert.deepEqual(anchor, { seq: 5, hash: rec('a', 5, 0n, 'x', 'allow').hash, record: rec('a', 5, 0n, 'x', 'allow').record, prunedAt: T0 + 1 });
+      assert.equal(await s.getAuditAnchor('b'), null);
+      assert.equal((await s.getNode('c'))!.audit!.seq, 10, 'the head stays: uploads go on from it');
+      // Nothing more to prune: no second admin event.
+      assert.deepEqual(await s.pruneAudit(t + 5n, T0 + 2, events), { records: 0, nodes: [] });
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.detail), [{ records: 15 }]);
+      assert.equal((await s.getAuditAnchor('a'))!.prunedAt, T0 + 1);
     });
 
     test('gateways: allowed by an admin, withdrawn, flagged; only enrolled nodes', async () => {
