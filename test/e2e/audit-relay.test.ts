@@ -115,6 +115,15 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   assert.ok(events.some((e) => e.action === 'gateway.allow' && e.detail['node'] === gwId));
   assert.ok(events.some((e) => e.action === 'audit.relay_rejected' && e.actor === `gateway:${gwId}`));
 
+  // Pages: the CLI follows the cursor, so small pages give the same answer; the held chain verifies,
+  // also once retention has pruned it down to its anchor.
+  const whole = await cli('audit', 'query', '--node', nodeId, '--format', 'csv');
+  assert.equal(await cli('audit', 'query', '--node', nodeId, '--format', 'csv', '--page-size', '2'), whole);
+  assert.match(await cli('audit', 'verify', '--node', nodeId), new RegExp(`${nodeId}\\s+\\d+\\s+genesis\\s+seq \\d+\\s+ok`));
+  assert.match(await cli('audit', 'prune', '--before', '2200-01-01T00:00:00Z'), new RegExp(`^pruned \\d+ record\\(s\\) of 1 node\\(s\\): ${nodeId} through seq \\d+`));
+  assert.match(await cli('audit', 'verify'), new RegExp(`${nodeId}\\s+0\\s+anchor seq \\d+\\s+seq \\d+\\s+ok`));
+  assert.equal(await cli('audit', 'query', '--node', nodeId), '');
+
   // The gateway stops cleanly; what it uploaded or refused is recorded for its next run.
   const code = new Promise<number | null>((r) => gw.once('exit', r));
   gw.kill('SIGTERM');

@@ -7,12 +7,13 @@ import { keyId, loadPublicKey } from '../../common/ed25519.ts';
 import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
 import { decodeEnvelope, envelopeProblem } from './audit-ingest/relay-envelope.ts';
+import { StoredChain } from './audit-ingest/verify-stored.ts';
 import { firstSeqOf, verifyUpload, type Upload } from './audit-ingest/verify-upload.ts';
 import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.ts';
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
-import type { AdminEventInput, NodeReport, Store } from './store/store.ts';
+import type { AdminEventInput, NodeReport, PruneResult, Store } from './store/store.ts';
 import { RolloutState, type AuditDelivery, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
 
 /** Settings of the service. */
@@ -57,6 +58,19 @@ export interface RolloutStatus extends Rollout {
   counts: Record<string, number>;
   targets: (Target & { confirmed: string | null; online: boolean })[];
 }
+
+/** The verdict on one node's held audit chain. */
+export interface StoredVerdict {
+  node: string;
+  records: number;
+  /** The last pruned seq the chain starts from (null: from the genesis). */
+  anchor_seq: number | null;
+  head_seq: number | null;
+  ok: boolean;
+  problem: string | null;
+}
+
+const VERIFY_PAGE = 10_000;
 
 /** Everything the orchestrator does, given a store. */
 export class OrchestratorService {
@@ -332,6 +346,32 @@ export class OrchestratorService {
     return { node: node.id, ...(await this.ingestAudit(node, { segment: env.segment, offset: env.offset, bytes: env.bytes }, gateway.id)) };
   }
 
+  /** Deletes audit records older than before (ns), keeping each node's chain verifiable from its new anchor. */
+  async pruneAudit(actor: string, before: bigint): Promise<PruneResult> {
+    return this.store.pruneAudit(before, this.opts.now(), (r) => [this.#event(actor, 'audit.prune', { before: String(before), records: r.records, nodes: r.nodes.length })]);
+  }
+
+  /** Re-verifies the held chain of every node (or one) from its anchor to its head. */
+  async verifyStoredAudit(nodeId?: string): Promise<StoredVerdict[]> {
+    const nodes = nodeId === undefined ? await this.store.listNodes() : [await this.store.getNode(nodeId)];
+    if (nodes[0] === null) throw new AutonomyError('node_not_found', `no node ${nodeId}`);
+    const out: StoredVerdict[] = [];
+    for (const n of nodes as NodeRecord[]) {
+      const anchor = await this.store.getAuditAnchor(n.id);
+      const chain = new StoredChain(anchor, this.#key(n));
+      let from = (anchor?.seq ?? 0) + 1;
+      for (;;) {
+        const page = await this.store.auditRecordsFrom(n.id, from, VERIFY_PAGE);
+        if (!page.every((r) => chain.push(r)) || page.length < VERIFY_PAGE) break;
+        from = page.at(-1)!.seq + 1;
+      }
+      // What is kept must reach the head the node's uploads continue from.
+      if (chain.problem === null && n.audit !== null && chain.lastHash !== n.audit.hash) chain.problem = `the held chain ends at ${chain.lastHash.slice(0, 12)}…, not at the head seq ${n.audit.seq}`;
+      out.push({ node: n.id, records: chain.count, anchor_seq: anchor?.seq ?? null, head_seq: n.audit?.seq ?? null, ok: chain.problem === null, problem: chain.problem });
+    }
+    return out;
+  }
+
   /** Accepted uploads, newest first, with the gateway that delivered each (null: direct). */
   listDeliveries(q: { node?: string; via?: string; limit?: number }): Promise<AuditDelivery[]> {
     return this.store.listDeliveries({ ...q, limit: q.limit ?? 1000 });
@@ -342,14 +382,21 @@ export class OrchestratorService {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = (await this.store.getNode(node.id))!;
       const held = new Map<number, string>();
+      let prunedThrough = 0;
       if (current.audit) {
         // The records that may repeat ones held: from the first seq the upload could hold.
         const first = firstSeqOf(up.bytes);
         if (first !== null && first <= current.audit.seq) {
-          for (const r of await this.store.auditRecordsFrom(node.id, first, current.audit.seq - first + 1)) held.set(r.seq, r.hash);
+          const anchor = await this.store.getAuditAnchor(node.id);
+          if (anchor) {
+            held.set(anchor.seq, anchor.hash);
+            prunedThrough = anchor.seq;
+          }
+          const from = Math.max(first, prunedThrough + 1);
+          for (const r of await this.store.auditRecordsFrom(node.id, from, current.audit.seq - from + 1)) held.set(r.seq, r.hash);
         }
       }
-      const v = verifyUpload(node.id, current.audit, this.#key(node), up, held);
+      const v = verifyUpload(node.id, current.audit, this.#key(node), up, held, prunedThrough);
       if (!v.ok) {
         if (v.code === 'audit_tampered') {
           await this.store.flagAudit(node.id, v.reason, [this.#event(via ? `gateway:${via}` : `node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason, ...(via && { via }) })]);

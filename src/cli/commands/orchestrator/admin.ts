@@ -2,11 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { AutonomyError, ExitCode } from '../../../common/errors.ts';
-import type { NodeView, RolloutStatus } from '../../../adk/orchestrator/service.ts';
+import type { NodeView, RolloutStatus, StoredVerdict } from '../../../adk/orchestrator/service.ts';
 import type { AdminEvent, AuditDelivery, BundleRecord, Rollout } from '../../../adk/orchestrator/types.ts';
 import { adminClient, clientOptions, out, table, when, type ClientOpts } from './common.ts';
 
 const json = (v: unknown): boolean => out(`${JSON.stringify(v, null, 2)}\n`);
+
+/** Writes to stdout, waiting while its buffer drains (a long query piped to a slow reader). */
+function write(s: string): Promise<void> {
+  return new Promise((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
+}
 
 async function labelsOf(text: string | undefined, what: string): Promise<Record<string, string>> {
   const { parseLabels } = await import('../../../adk/orchestrator/enrollment/tokens.ts');
@@ -158,10 +163,38 @@ export function registerAdmin(program: Command): void {
     .option('--tool <name>', 'only this tool')
     .addOption(new Option('--decision <d>', 'only allows or denies').choices(['allow', 'deny']))
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .action(async (o: ClientOpts & { node?: string; since?: string; until?: string; tool?: string; decision?: string; format: string }) => {
-      const q = new URLSearchParams({ format: o.format });
+    .option('--page-size <n>', 'records fetched per request; every page is fetched, in order', '10000')
+    .action(async (o: ClientOpts & { node?: string; since?: string; until?: string; tool?: string; decision?: string; format: string; pageSize: string }) => {
+      const pageSize = Number(o.pageSize);
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new AutonomyError('bad_request', '--page-size must be a positive integer');
+      const q = new URLSearchParams({ format: o.format, limit: String(pageSize) });
       for (const k of ['node', 'since', 'until', 'tool', 'decision'] as const) if (o[k] !== undefined) q.set(k, o[k]);
-      out(await (await (await adminClient(o)).send('GET', `/v1/admin/audit?${q}`)).text());
+      const c = await adminClient(o);
+      // Pages follow the server's cursor, so a large result arrives whole, written as it comes.
+      for (;;) {
+        const res = await c.send('GET', `/v1/admin/audit?${q}`);
+        await write(await res.text());
+        const next = res.headers.get('x-autonomy-next-cursor');
+        if (!next) break;
+        q.set('after', next);
+      }
+    });
+  clientOptions(audit.command('prune').description('delete fleet audit records older than a time; each node keeps its last pruned record\'s hash as the anchor its kept chain starts from (recorded in the admin log)'))
+    .requiredOption('--before <time>', 'ISO 8601 time, or nanoseconds since the epoch')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { before: string; json?: boolean }) => {
+      const r = await (await adminClient(o)).json<{ records: number; nodes: { node: string; through: number }[] }>('POST', '/v1/admin/audit/prune', { before: o.before });
+      if (o.json) json(r);
+      else out(`pruned ${r.records} record(s) of ${r.nodes.length} node(s)${r.nodes.length ? `: ${r.nodes.map((n) => `${n.node} through seq ${n.through}`).join(', ')}` : ''}\n`);
+    });
+  clientOptions(audit.command('verify').description('re-verify the held audit of every node (or one): hash chain from its anchor to its head, checkpoint signatures; exit 1 if one breaks'))
+    .option('--node <id>', 'only this node')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { node?: string; json?: boolean }) => {
+      const list = await (await adminClient(o)).json<StoredVerdict[]>('GET', `/v1/admin/audit/verify${o.node ? `?node=${encodeURIComponent(o.node)}` : ''}`);
+      if (o.json) json(list);
+      else out(table([['NODE', 'RECORDS', 'FROM', 'HEAD', 'CHAIN'], ...list.map((v) => [v.node, String(v.records), v.anchor_seq === null ? 'genesis' : `anchor seq ${v.anchor_seq}`, v.head_seq === null ? '-' : `seq ${v.head_seq}`, v.ok ? 'ok' : `BROKEN: ${v.problem}`])]));
+      if (list.some((v) => !v.ok)) process.exitCode = ExitCode.negative;
     });
   clientOptions(audit.command('deliveries').description('accepted uploads, newest first: which records of which node arrived when, directly or through which gateway'))
     .option('--node <id>', 'only this node')

@@ -9,13 +9,17 @@ import { openNodeWal, walDir, NODE_KEY } from '../../../../src/adk/audit/index.t
 import { decodeFrames, encodeFrames } from '../../../../src/adk/audit/frame.ts';
 import { loadOrCreateKey } from '../../../../src/common/ed25519.ts';
 import { createHash } from 'node:crypto';
-import { AuditUploader, NodeClient, type NodeView } from '../../../../src/adk/orchestrator/index.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { AuditUploader, NodeClient, startOrchestrator, type NodeView } from '../../../../src/adk/orchestrator/index.ts';
+import type { StoredVerdict } from '../../../../src/adk/orchestrator/service.ts';
 import { EdgeHandoff, type EdgeControl } from '../../../../src/adk/orchestrator/agent/edge-handoff.ts';
 import { GatewayUploader } from '../../../../src/adk/orchestrator/agent/gateway-uploader.ts';
 import { encodeEnvelope } from '../../../../src/adk/orchestrator/audit-ingest/relay-envelope.ts';
 import type { AdminEvent, AuditDelivery } from '../../../../src/adk/orchestrator/types.ts';
 import { decision } from '../../audit/helpers-data.ts';
-import { orchestrator, tempDir } from '../helpers.ts';
+import { orchestrator, STORE_KINDS, tempDir, until } from '../helpers.ts';
+
+const DAY = 86_400_000;
 
 /** A closed WAL of n decisions in small segments; returns its segments in order. */
 async function wal(state: string, n: number, from = 0): Promise<{ name: string; bytes: Buffer }[]> {
@@ -211,3 +215,73 @@ test('the node hands envelopes to edged; the gateway uploads them in chain order
   assert.equal(again.accepted, 0);
   assert.equal(again.uploaded, held.size - 1);
 });
+
+for (const kind of STORE_KINDS) {
+  test(`audit pages and retention (${kind.name}): every page once; pruned records go, the rest verifies from its anchor, uploads go on`, { skip: kind.skip }, async () => {
+    const db = await kind.db();
+    const { orch, admin, token } = await orchestrator(kind, { db });
+    const state = tempDir('orch-node-');
+    const node = await enrolledNode(orch.url, admin, state);
+    const segs = await wal(state, 30);
+    for (const s of segs) await node.uploadAudit(s.name, 0, s.bytes);
+
+    // Pages of 7 through the cursor, concatenated, are the whole answer (CSV: one header).
+    for (const format of ['jsonl', 'csv']) {
+      const whole = await (await admin.send('GET', `/v1/admin/audit?node=${node.nodeId}&format=${format}`)).text();
+      let paged = '';
+      let after: string | null = null;
+      for (;;) {
+        const res = await admin.send('GET', `/v1/admin/audit?node=${node.nodeId}&format=${format}&limit=7${after ? `&after=${after}` : ''}`);
+        paged += await res.text();
+        after = res.headers.get('x-autonomy-next-cursor');
+        if (!after) break;
+      }
+      assert.equal(paged, whole);
+    }
+    await assert.rejects(admin.send('GET', '/v1/admin/audit?after=bogus'), { code: 'bad_request' });
+
+    const rows = (await (await admin.send('GET', `/v1/admin/audit?node=${node.nodeId}`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { seq: number; time: string });
+    const cut = rows[15]!.time;
+    const older = rows.filter((r) => BigInt(r.time) < BigInt(cut));
+    const pruned = await admin.json<{ records: number; nodes: { node: string; through: number }[] }>('POST', '/v1/admin/audit/prune', { before: cut });
+    assert.equal(pruned.records, older.length);
+    assert.deepEqual(pruned.nodes, [{ node: node.nodeId, through: older.at(-1)!.seq }]);
+    const verdict = async (): Promise<StoredVerdict> => (await admin.json<StoredVerdict[]>('GET', `/v1/admin/audit/verify?node=${node.nodeId}`))[0]!;
+    assert.deepEqual(await verdict(), { node: node.nodeId, records: rows.length - older.length, anchor_seq: older.at(-1)!.seq, head_seq: rows.at(-1)!.seq, ok: true, problem: null });
+
+    // The node re-sends everything (a lost upload position): pruned records are no tampering.
+    for (const s of segs) await node.uploadAudit(s.name, 0, s.bytes);
+    let accepted = 0;
+    for (const s of await wal(state, 5, 30)) accepted += (await node.uploadAudit(s.name, 0, s.bytes)).accepted;
+    assert.ok(accepted >= 5);
+    assert.equal((await verdict()).ok, true);
+    const view = (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).find((n) => n.id === node.nodeId)!;
+    assert.equal(view.audit_flag, null);
+    assert.deepEqual((await admin.json<AdminEvent[]>('GET', '/v1/admin/events')).filter((e) => e.action === 'audit.prune').map((e) => e.detail['records']), [older.length]);
+
+    // A record changed in the database afterwards: verify says where (SQLite: the file is at hand).
+    if (kind.name === 'sqlite') {
+      const raw = new DatabaseSync(db);
+      const seq = older.at(-1)!.seq + 3;
+      raw.prepare("UPDATE audit_records SET record = replace(record, '\"kind\"', '\"kind\" ') WHERE seq = ?").run(seq);
+      raw.close();
+      assert.match((await verdict()).problem!, new RegExp(`^seq ${seq}: `));
+      const undo = new DatabaseSync(db);
+      undo.prepare("UPDATE audit_records SET record = replace(record, '\"kind\" ', '\"kind\"') WHERE seq = ?").run(seq);
+      undo.close();
+      assert.equal((await verdict()).ok, true);
+    }
+
+    // A replica with --audit-retention prunes on its own; ten days later, everything held is past a 1-day retention.
+    const said: string[] = [];
+    const later = await startOrchestrator({ db, adminToken: token, tickMs: 0, now: () => Date.now() + 10 * DAY, auditRetentionMs: DAY, log: (l) => said.push(l) });
+    try {
+      await until('retention pruned the rest', async () => (await later.store.getAuditAnchor(node.nodeId))?.seq === (await later.store.getNode(node.nodeId))!.audit!.seq);
+      assert.equal((await later.service.verifyStoredAudit(node.nodeId))[0]!.ok, true);
+      assert.ok(said.some((l) => /audit retention pruned \d+ record\(s\) of 1 node\(s\)/.test(l)));
+      assert.equal((await later.store.listAdminEvents()).filter((e) => e.action === 'audit.prune').at(-1)!.actor, 'orchestrator');
+    } finally {
+      await later.close();
+    }
+  });
+}
