@@ -72,6 +72,11 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   await edge.start('edge-node');
   await edge.start('edge-gw');
 
+  // Refused configurations: a relay without an orchestrator to relay to; a peer the edge config does not know.
+  await assert.rejects(serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--audit-relay', edge.config('edge-node')]), /bad_config: --audit-relay .* needs --orchestrator/);
+  await assert.rejects(serve(['--state', nodeState, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node'), '--audit-relay-to', 'nobody']), /bad_config: --audit-relay-to nobody: not a known peer/);
+  await assert.rejects(cli('nodes', 'gateway', gwId), (e: { code?: number; stderr?: string }) => e.code === 2 && /one of --allow or --deny/.test(e.stderr ?? ''));
+
   const node = await serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node')]);
   after(() => node.stop());
   for (const speed of [1, 3]) await post(`${node.url}/v1/decide`, { tool: 'move', args: { speed } });

@@ -138,10 +138,13 @@ export function registerAdmin(program: Command): void {
       let list = await (await adminClient(o)).json<NodeView[]>('GET', `/v1/admin/nodes${sel}`);
       if (o.pending) list = list.filter((n) => n.state === 'pending' || n.state === 'failed');
       if (o.json) return void json(list);
-      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', 'GATEWAY', 'ERROR']];
+      // The GATEWAY column only in fleets that have gateways.
+      const gateways = list.some((n) => n.gateway !== null);
+      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', ...(gateways ? ['GATEWAY'] : []), 'ERROR']];
       for (const n of list) {
         const gateway = n.gateway === null ? '-' : n.gateway.flag ? 'FLAGGED' : n.gateway.allowed ? 'yes' : 'no';
-        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen), n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, gateway, n.error ?? n.audit_flag ?? n.gateway?.flag ?? '']);
+        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen),
+          n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, ...(gateways ? [gateway] : []), n.error ?? n.audit_flag ?? n.gateway?.flag ?? '']);
       }
       out(table(rows));
       if (list.some((n) => n.audit_flag || n.gateway?.flag)) process.exitCode = ExitCode.negative;
