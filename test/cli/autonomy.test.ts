@@ -26,3 +26,15 @@ test('an unknown command is a usage error: exit 2, message on stderr, no stack t
   assert.match(r.stderr, /unknown command/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
+
+test('autonomy node enroll and node gateway answer --help; a gateway that is not enrolled is refused (exit 2)', () => {
+  for (const cmd of ['enroll', 'gateway']) {
+    const r = run('node', cmd, '--help');
+    assert.equal(r.status, 0, cmd);
+    assert.match(r.stdout, new RegExp(`^Usage: autonomy node ${cmd} `));
+  }
+  const stray = run('node', 'gateway', '--orchestrator', 'http://127.0.0.1:9', '--edge', 'missing.yaml', '--state', resolve(import.meta.dirname, 'no-such-state'));
+  assert.equal(stray.status, 2);
+  assert.match(stray.stderr, /not_enrolled/);
+  assert.doesNotMatch(stray.stderr, /\n\s+at /);
+});

@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'autonomy.js');
+export const ORCH = join(ROOT, 'bin', 'autonomy-orchestrator.js');
 export const EXAMPLE_POLICY = join(ROOT, 'examples', 'robot', 'policy');
 export const TOKEN = 'e2e-token-0123456789abcdef';
 
@@ -86,4 +88,27 @@ export async function fakeServer(handler: RequestListener): Promise<{ url: strin
         server.close(() => r());
       }),
   };
+}
+
+/** `autonomy-orchestrator serve` on SQLite in dir (orch.db, admin.token); resolves with its URL once it listens. */
+export async function orchestratorProcess(dir: string): Promise<{ url: string; stop: () => void }> {
+  const proc = spawn(process.execPath, [ORCH, 'serve', '--db', join(dir, 'orch.db'), '--addr', '127.0.0.1:0', '--admin-token-file', join(dir, 'admin.token'), '--tick', '100ms', '--offline-after', '2s'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stop = (): void => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+  };
+  try {
+    const url = await new Promise<string>((res, rej) => {
+      createInterface({ input: proc.stdout! }).on('line', (l) => {
+        const m = /listening on (\S+)/.exec(l);
+        if (m) res(m[1]!);
+      });
+      proc.on('exit', (code) => rej(new Error(`orchestrator exited ${code}: ${stderr}`)));
+    });
+    return { url, stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
 }

@@ -5,40 +5,19 @@
 // nodes keep enforcing when the orchestrator is gone.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { NodeView, RolloutStatus } from '../../src/adk/orchestrator/index.ts';
 import { until } from '../adk/orchestrator/helpers.ts';
-import { BIN, EXAMPLE_POLICY, post, ROOT, serve, tempDir, TOKEN, type Served } from './helpers.ts';
+import { BIN, EXAMPLE_POLICY, ORCH, orchestratorProcess, post, serve, tempDir, TOKEN, type Served } from './helpers.ts';
 
 const exec = promisify(execFile);
-const ORCH = join(ROOT, 'bin', 'autonomy-orchestrator.js');
 const tmp = tempDir('node-agent-e2e-');
 after(() => tmp.remove());
 
 const autonomy = async (...args: string[]): Promise<string> => (await exec(process.execPath, [BIN, ...args], { timeout: 20_000 })).stdout;
-
-/** `autonomy-orchestrator serve` on SQLite; resolves with its URL. */
-async function orchestrator(): Promise<{ url: string; stop: () => void }> {
-  const proc = spawn(process.execPath, [ORCH, 'serve', '--db', join(tmp.dir, 'orch.db'), '--addr', '127.0.0.1:0', '--admin-token-file', join(tmp.dir, 'admin.token'), '--tick', '100ms', '--offline-after', '2s'], { cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const stop = (): void => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-  };
-  after(stop);
-  const url = await new Promise<string>((res, rej) => {
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      const m = /listening on (\S+)/.exec(l);
-      if (m) res(m[1]!);
-    });
-    proc.on('exit', (code) => rej(new Error(`orchestrator exited ${code}: ${stderr}`)));
-  });
-  return { url, stop };
-}
 
 const policyOf = async (s: Served): Promise<string | null> => {
   const r = (await (await fetch(`${s.url}/v1/policy`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { result?: { revision?: string } };
@@ -59,7 +38,8 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   await autonomy('bundle', 'build', fast, '-o', b('v2'), '--revision', 'fleet-2', '--sequence', '2', '--signing-key', join(keys, 'signer.key'));
   await autonomy('bundle', 'build', fast, '-o', b('evil'), '--revision', 'fleet-3', '--sequence', '3', '--signing-key', join(keys, 'stranger.key'));
 
-  const orch = await orchestrator();
+  const orch = await orchestratorProcess(tmp.dir);
+  after(orch.stop);
   const cli = async (...args: string[]): Promise<string> => (await exec(process.execPath, [ORCH, ...args, '--url', orch.url, '--token-file', join(tmp.dir, 'admin.token')], { timeout: 20_000 })).stdout;
   const rollout = async (rev: string): Promise<string> => (await cli('rollout', 'create', '--bundle', rev, '--selector', 'env=e2e', '--phases', '1,100%', '--max-failures', '0')).trim();
   const status = async (id: string): Promise<RolloutStatus> => JSON.parse(await cli('rollout', 'status', id, '--json')) as RolloutStatus;
@@ -118,9 +98,11 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   }, 20_000);
   for (let i = 0; i < 2; i++) assert.match(readFileSync(join(tmp.dir, `node-${i}`, 'orchestrator-upload.json'), 'utf8'), /"offset":[1-9]/, 'where uploads resume after a restart');
 
-  // A fleet rollback to an older revision: the nodes go back to the version they still hold.
-  await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1');
-  await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1'), 10_000);
+  // A fleet rollback to an older revision: the nodes go back to the version they still hold,
+  // found by content even when the push named it other than its manifest does.
+  await cli('bundle', 'push', b('v1'), '--revision', 'fleet-1-again');
+  await cli('rollback', '--selector', 'env=e2e', '--to', 'fleet-1-again');
+  await until('fleet back on fleet-1', async () => (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).every((v) => v.confirmed === 'fleet-1-again'), 10_000);
   await fleetOn('fleet-1', 'deny');
 
   // The orchestrator goes away: the nodes keep deciding by their last valid policy.
@@ -134,7 +116,7 @@ test('two real nodes follow a rollout, refuse an untrusted bundle, upload their 
   for (const s of nodes) assert.equal(await s.stop(), 0);
 
   // A node restarted while the orchestrator is still down starts and enforces its last policy.
-  assert.match(readFileSync(join(tmp.dir, 'node-0', 'orchestrator-active.json'), 'utf8'), /"revision":"fleet-1"/);
+  assert.match(readFileSync(join(tmp.dir, 'node-0', 'orchestrator-active.json'), 'utf8'), /"revision":"fleet-1-again"/);
   const restarted = await serve(['--state', join(tmp.dir, 'node-0'), '--trust', join(keys, 'signer.pub'), '--orchestrator', orch.url]);
   after(() => restarted.stop());
   assert.equal(await policyOf(restarted), 'fleet-1');

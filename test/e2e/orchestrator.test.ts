@@ -177,7 +177,7 @@ for (const kind of STORE_KINDS) {
 }
 
 test('every autonomy-orchestrator command answers --help', async () => {
-  const cmds = [['serve'], ['token', 'create'], ['bundle', 'push'], ['bundle', 'list'], ['rollout', 'create'], ['rollout', 'status'], ['rollout', 'list'], ['rollout', 'pause'], ['rollout', 'resume'], ['rollout', 'abort'], ['rollback'], ['nodes', 'list'], ['audit', 'query'], ['audit', 'admin']];
+  const cmds = [['serve'], ['token', 'create'], ['bundle', 'push'], ['bundle', 'list'], ['rollout', 'create'], ['rollout', 'status'], ['rollout', 'list'], ['rollout', 'pause'], ['rollout', 'resume'], ['rollout', 'abort'], ['rollback'], ['nodes', 'list'], ['nodes', 'gateway'], ['audit', 'query'], ['audit', 'prune'], ['audit', 'verify'], ['audit', 'deliveries'], ['audit', 'admin']];
   await Promise.all(cmds.map(async (c) => {
     const r = await exec(process.execPath, [bin, ...c, '--help']);
     assert.match(r.stdout, /^Usage: autonomy-orchestrator /, c.join(' '));

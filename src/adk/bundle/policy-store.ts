@@ -91,7 +91,7 @@ export interface StoreStatus {
 export interface PolicyStore {
   /** Verifies, compiles and tests a bundle, then makes it active atomically. */
   activate(bundlePath: string): Promise<Switched>;
-  /** Returns to the last-known-good, or to the newest retained version with this revision (or id). */
+  /** Returns to the last-known-good, or to the newest retained version with this revision (or id, or content digest). */
   rollback(to?: string): Promise<Switched>;
   /** What is active, the LKG and the retained versions; verify re-checks them against the trust roots. */
   status(opts?: { verify?: boolean }): Promise<StoreStatus>;
@@ -317,9 +317,9 @@ class FilePolicyStore implements PolicyStore {
     }
     for (const id of [...state.activated].reverse()) {
       const v = this.files.readVersion(id);
-      if (v && id !== state.active && (v.revision === to || v.id === to)) return id;
+      if (v && id !== state.active && (v.revision === to || v.id === to || v.digest === to)) return id;
     }
-    throw new AutonomyError('policy_no_rollback_target', `no retained version other than the active one has revision or id ${JSON.stringify(to)}`);
+    throw new AutonomyError('policy_no_rollback_target', `no retained version other than the active one has revision, id or digest ${JSON.stringify(to)}`);
   }
 
   private commit(s: StoreState): void {

@@ -24,6 +24,8 @@ export interface OrchestratorOptions extends Partial<ServiceOptions> {
   port?: number;
   /** How often this replica steps active rollouts (default 250 ms). */
   tickMs?: number;
+  /** Audit records older than this are pruned (each node's chain stays verifiable from its anchor); undefined keeps them all. */
+  auditRetentionMs?: number;
   log?: (line: string) => void;
 }
 
@@ -36,7 +38,7 @@ export interface Orchestrator extends RunningServer {
 /** Opens the store and serves the API; close() stops the server and closes the store. */
 export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchestrator> {
   const store = await openStore(o.db);
-  const { db: _db, adminToken, host, port, tickMs, log, ...svcOpts } = o;
+  const { db: _db, adminToken, host, port, tickMs, log, auditRetentionMs, ...svcOpts } = o;
   const service = new OrchestratorService(store, svcOpts);
   let server: RunningServer;
   try {
@@ -45,13 +47,41 @@ export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchest
     await store.close();
     throw e;
   }
+  const stopRetention = auditRetentionMs === undefined ? () => Promise.resolve() : retention(service, auditRetentionMs, log ?? ((l) => process.stderr.write(`${l}\n`)));
   return {
     ...server,
     service,
     store,
     close: async () => {
+      await stopRetention();
       await server.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * Prunes audit records past the retention at start and then every min(retention / 10, 1 h).
+ * Every replica may run it: a prune that finds nothing older writes nothing. Returns the stop.
+ */
+function retention(service: OrchestratorService, retentionMs: number, log: (line: string) => void): () => Promise<void> {
+  let running = Promise.resolve();
+  const run = (): void => {
+    running = running.then(async () => {
+      const before = BigInt(service.opts.now() - retentionMs) * 1_000_000n;
+      try {
+        const r = await service.pruneAudit('orchestrator', before);
+        if (r.records > 0) log(`orchestrator: audit retention pruned ${r.records} record(s) of ${r.nodes.length} node(s)`);
+      } catch (e) {
+        log(`orchestrator: audit retention failed (retried at the next period): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  };
+  run();
+  const timer = setInterval(run, Math.max(1000, Math.min(Math.floor(retentionMs / 10), 3_600_000)));
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }

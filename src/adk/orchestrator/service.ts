@@ -6,13 +6,15 @@ import { EventEmitter } from 'node:events';
 import { keyId, loadPublicKey } from '../../common/ed25519.ts';
 import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { decodeEnvelope, envelopeProblem } from './audit-ingest/relay-envelope.ts';
+import { StoredChain } from './audit-ingest/verify-stored.ts';
 import { firstSeqOf, verifyUpload, type Upload } from './audit-ingest/verify-upload.ts';
 import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.ts';
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
-import type { AdminEventInput, NodeReport, Store } from './store/store.ts';
-import { RolloutState, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
+import type { AdminEventInput, NodeReport, PruneResult, Store } from './store/store.ts';
+import { RolloutState, type AuditDelivery, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
 
 /** Settings of the service. */
 export interface ServiceOptions extends EngineOptions {
@@ -47,6 +49,8 @@ export interface NodeView {
   error: string | null;
   audit_seq: number | null;
   audit_flag: string | null;
+  /** Allowed to upload other nodes' audit (null: never given the role). */
+  gateway: { allowed: boolean; flag: string | null } | null;
 }
 
 /** A rollout with its per-node progress. */
@@ -54,6 +58,19 @@ export interface RolloutStatus extends Rollout {
   counts: Record<string, number>;
   targets: (Target & { confirmed: string | null; online: boolean })[];
 }
+
+/** The verdict on one node's held audit chain. */
+export interface StoredVerdict {
+  node: string;
+  records: number;
+  /** The last pruned seq the chain starts from (null: from the genesis). */
+  anchor_seq: number | null;
+  head_seq: number | null;
+  ok: boolean;
+  problem: string | null;
+}
+
+const VERIFY_PAGE = 10_000;
 
 /** Everything the orchestrator does, given a store. */
 export class OrchestratorService {
@@ -173,15 +190,22 @@ export class OrchestratorService {
   /** The fleet view. */
   async listNodes(selector: Labels = {}): Promise<NodeView[]> {
     const now = this.opts.now();
-    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now));
+    const gateways = new Map((await this.store.listGateways()).map((g) => [g.nodeId, { allowed: g.allowed, flag: g.flag }]));
+    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now, gateways.get(n.id) ?? null));
   }
 
-  #view(n: NodeRecord, now: number): NodeView {
+  /** Allows a node to upload other nodes' audit it receives through the edge relay, or withdraws it. */
+  async setGateway(actor: string, nodeId: string, allowed: boolean): Promise<{ node: string; gateway: boolean }> {
+    await this.store.setGateway(nodeId, allowed, this.opts.now(), [this.#event(actor, allowed ? 'gateway.allow' : 'gateway.deny', { node: nodeId })]);
+    return { node: nodeId, gateway: allowed };
+  }
+
+  #view(n: NodeRecord, now: number, gateway: NodeView['gateway']): NodeView {
     const failed = n.reportStatus === 'failed' && n.failedRevision !== null && n.failedRevision === n.desiredRevision;
     const state = n.desiredRevision === null ? 'unmanaged' : n.confirmedRevision === n.desiredRevision ? 'in_sync' : failed ? 'failed' : 'pending';
     return {
       id: n.id, labels: n.labels, desired: n.desiredRevision, confirmed: n.confirmedRevision, state, online: !isOffline(n, now, this.opts),
-      last_seen: n.lastSeen, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag,
+      last_seen: n.lastSeen, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag, gateway,
     };
   }
 
@@ -299,27 +323,88 @@ export class OrchestratorService {
     return { applied };
   }
 
-  /** Verifies and stores an audit upload; tampering is flagged on the node and in the admin log. */
-  async ingestAudit(node: NodeRecord, up: Upload): Promise<{ accepted: number; duplicates: number; head_seq: number | null }> {
+  /**
+   * Verifies and stores an upload of another node's audit that a gateway received through the
+   * edge relay. The gateway's own signature only says who delivered it: the envelope must carry
+   * the node's signature and the records its chain and checkpoints, all checked against the
+   * node's enrolled key, so a gateway can withhold a node's audit but not forge or alter it.
+   */
+  async ingestRelayed(gateway: NodeRecord, body: Buffer): Promise<{ node: string; accepted: number; duplicates: number; head_seq: number | null }> {
+    const role = await this.store.getGateway(gateway.id);
+    if (!role?.allowed) throw new AutonomyError('gateway_forbidden', `node ${gateway.id} is not allowed to relay other nodes' audit; an admin allows it with \`autonomy-orchestrator nodes gateway ${gateway.id} --allow\``);
+    const env = decodeEnvelope(body);
+    const node = await this.store.getNode(env.node);
+    if (!node) throw new AutonomyError('node_not_found', `gateway ${gateway.id} relayed audit of ${JSON.stringify(env.node)}, which is not an enrolled node`);
+    const problem = envelopeProblem(env, this.#key(node));
+    if (problem) {
+      // The node did not sign these bytes: something between its signer and here changed them.
+      // That is evidence against the delivery path, not against the node's own log.
+      const reason = `relayed audit of node ${node.id} (${env.segment} offset ${env.offset}): ${problem}`;
+      await this.store.flagGateway(gateway.id, reason, [this.#event(`gateway:${gateway.id}`, 'audit.relay_rejected', { gateway: gateway.id, node: node.id, segment: env.segment, offset: env.offset, reason: problem })]);
+      throw new AutonomyError('relay_tampered', reason);
+    }
+    return { node: node.id, ...(await this.ingestAudit(node, { segment: env.segment, offset: env.offset, bytes: env.bytes }, gateway.id)) };
+  }
+
+  /** Deletes audit records older than before (ns), keeping each node's chain verifiable from its new anchor. */
+  async pruneAudit(actor: string, before: bigint): Promise<PruneResult> {
+    return this.store.pruneAudit(before, this.opts.now(), (r) => [this.#event(actor, 'audit.prune', { before: String(before), records: r.records, nodes: r.nodes.length })]);
+  }
+
+  /** Re-verifies the held chain of every node (or one) from its anchor to its head. */
+  async verifyStoredAudit(nodeId?: string): Promise<StoredVerdict[]> {
+    const nodes = nodeId === undefined ? await this.store.listNodes() : [await this.store.getNode(nodeId)];
+    if (nodes[0] === null) throw new AutonomyError('node_not_found', `no node ${nodeId}`);
+    const out: StoredVerdict[] = [];
+    for (const n of nodes as NodeRecord[]) {
+      const anchor = await this.store.getAuditAnchor(n.id);
+      const chain = new StoredChain(anchor, this.#key(n));
+      let from = (anchor?.seq ?? 0) + 1;
+      for (;;) {
+        const page = await this.store.auditRecordsFrom(n.id, from, VERIFY_PAGE);
+        if (!page.every((r) => chain.push(r)) || page.length < VERIFY_PAGE) break;
+        from = page.at(-1)!.seq + 1;
+      }
+      // What is kept must reach the head the node's uploads continue from.
+      if (chain.problem === null && n.audit !== null && chain.lastHash !== n.audit.hash) chain.problem = `the held chain ends at ${chain.lastHash.slice(0, 12)}…, not at the head seq ${n.audit.seq}`;
+      out.push({ node: n.id, records: chain.count, anchor_seq: anchor?.seq ?? null, head_seq: n.audit?.seq ?? null, ok: chain.problem === null, problem: chain.problem });
+    }
+    return out;
+  }
+
+  /** Accepted uploads, newest first, with the gateway that delivered each (null: direct). */
+  listDeliveries(q: { node?: string; via?: string; limit?: number }): Promise<AuditDelivery[]> {
+    return this.store.listDeliveries({ ...q, limit: q.limit ?? 1000 });
+  }
+
+  /** Verifies and stores an audit upload (via: the gateway that delivered it); tampering is flagged on the node and in the admin log. */
+  async ingestAudit(node: NodeRecord, up: Upload, via: string | null = null): Promise<{ accepted: number; duplicates: number; head_seq: number | null }> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = (await this.store.getNode(node.id))!;
       const held = new Map<number, string>();
+      let prunedThrough = 0;
       if (current.audit) {
         // The records that may repeat ones held: from the first seq the upload could hold.
         const first = firstSeqOf(up.bytes);
         if (first !== null && first <= current.audit.seq) {
-          for (const r of await this.store.auditRecordsFrom(node.id, first, current.audit.seq - first + 1)) held.set(r.seq, r.hash);
+          const anchor = await this.store.getAuditAnchor(node.id);
+          if (anchor) {
+            held.set(anchor.seq, anchor.hash);
+            prunedThrough = anchor.seq;
+          }
+          const from = Math.max(first, prunedThrough + 1);
+          for (const r of await this.store.auditRecordsFrom(node.id, from, current.audit.seq - from + 1)) held.set(r.seq, r.hash);
         }
       }
-      const v = verifyUpload(node.id, current.audit, this.#key(node), up, held);
+      const v = verifyUpload(node.id, current.audit, this.#key(node), up, held, prunedThrough);
       if (!v.ok) {
         if (v.code === 'audit_tampered') {
-          await this.store.flagAudit(node.id, v.reason, [this.#event(`node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason })]);
+          await this.store.flagAudit(node.id, v.reason, [this.#event(via ? `gateway:${via}` : `node:${node.id}`, 'audit.rejected', { node: node.id, segment: up.segment, offset: up.offset, reason: v.reason, ...(via && { via }) })]);
         }
         throw new AutonomyError(v.code, v.reason);
       }
       if (v.records.length === 0) return { accepted: 0, duplicates: v.duplicates, head_seq: current.audit?.seq ?? null };
-      if (await this.store.appendAudit({ nodeId: node.id, after: current.audit, head: v.head!, records: v.records })) {
+      if (await this.store.appendAudit({ nodeId: node.id, after: current.audit, head: v.head!, records: v.records, via, at: this.opts.now() })) {
         return { accepted: v.records.length, duplicates: v.duplicates, head_seq: v.head!.seq };
       }
       // Another replica appended in between: verify again against the new head.

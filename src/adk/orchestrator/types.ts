@@ -146,6 +146,17 @@ export interface StoredRecord {
   record: string;
 }
 
+/** One accepted upload: a node's records first..last, received at, directly or via a gateway. */
+export interface AuditDelivery {
+  node: string;
+  firstSeq: number;
+  lastSeq: number;
+  /** The gateway node that delivered them; null when the node uploaded them itself. */
+  via: string | null;
+  segment: string;
+  at: number;
+}
+
 /** Filters of an audit query; times in nanoseconds since the epoch. */
 export interface AuditQuery {
   node?: string;
@@ -154,6 +165,25 @@ export interface AuditQuery {
   tool?: string;
   decision?: 'allow' | 'deny';
   limit?: number;
+  /** Only records after this one in the query's order (time, node, seq): the next page. */
+  after?: AuditCursor;
+}
+
+/** A position in the order of audit queries: the last record of a page. */
+export interface AuditCursor {
+  /** Nanoseconds since the epoch, as text. */
+  time: string;
+  node: string;
+  seq: number;
+}
+
+/** The last pruned record of a node: what the first record kept must chain to. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  /** The record itself (canonical JSON text). */
+  record: string;
+  prunedAt: number;
 }
 
 /** One admin action, hash-chained to the one before it. */

@@ -34,6 +34,10 @@ export interface LaunchOptions {
   say?: (line: string) => void;
   /** Follow this orchestrator (the node must be enrolled with it): see node-attach.ts. */
   orchestrator?: string | undefined;
+  /** With orchestrator: hand sealed audit to the local edged of this config for a gateway to upload. */
+  auditRelay?: string | undefined;
+  /** The edge peers to hand it to (default: every known peer of that edged). */
+  auditRelayTo?: readonly string[] | undefined;
 }
 
 /** Starts a runtime for the options: the WAL first, so policy activations are recorded in it. */
@@ -43,11 +47,13 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   const budget = o.budgetMs === undefined ? {} : { maxMillis: parseMillis(o.budgetMs, '--budget-ms') };
   const metrics = createMetrics();
   const say = o.say ?? ((l: string) => process.stderr.write(`autonomy: ${l}\n`));
+  if (o.auditRelay !== undefined && o.orchestrator === undefined) throw new AutonomyError('bad_config', '--audit-relay hands audit on for an orchestrator; it needs --orchestrator');
   const { policy, log, store } = await openPolicyAndLog(o, { onFlush: (s, n) => metrics.flush(s, n) }, say);
   const rt = await startRuntime({ policy, log, metrics, token: o.token, listen, budget });
   if (o.orchestrator !== undefined && store !== null) {
     try {
-      attachNodeAgent(rt, { orchestrator: o.orchestrator, state: o.state, source: store, wal: log.wal, say });
+      const auditRelay = o.auditRelay === undefined ? undefined : { config: o.auditRelay, to: o.auditRelayTo ?? [] };
+      attachNodeAgent(rt, { orchestrator: o.orchestrator, state: o.state, source: store, wal: log.wal, say, auditRelay });
     } catch (e) {
       await rt.close();
       throw e;

@@ -3,8 +3,9 @@
 // reports what is actually active, and uploads the sealed WAL. It never stands between the
 // runtime and a decision: every failure here is logged and retried on a fixed back-off schedule
 // while the runtime keeps enforcing its last valid policy.
-import { AuditUploader, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
+import { AuditUploader, type AuditSink, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
 import type { NodeClient, StatusReport } from '../orchestrator/agent/node-client.ts';
+import { retryLoop } from '../orchestrator/agent/retry-loop.ts';
 
 /** Options of a node agent. */
 export interface NodeAgentOptions {
@@ -15,6 +16,8 @@ export interface NodeAgentOptions {
   active: string | null;
   /** The WAL directory whose sealed records are uploaded. */
   walDir: string;
+  /** Where sealed records go (default: uploaded to the orchestrator by client; else e.g. handed to the local edged). */
+  auditSink?: AuditSink;
   /** Where uploads resume (what the last run recorded; null: from the first segment). */
   uploadFrom?: UploadPosition | null;
   /** Called after each upload that moved the position, to record it for the next run. */
@@ -40,12 +43,11 @@ export class NodeAgent {
   #active: string | null;
   #etag: string | null = null;
   #loops: Promise<void>[] = [];
-  #lastError = new Map<string, string>();
 
   constructor(o: NodeAgentOptions) {
-    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, ...o };
+    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, auditSink: o.client, ...o };
     this.#active = o.active;
-    this.#uploader = new AuditUploader(o.client, o.walDir, this.#o.uploadFrom);
+    this.#uploader = new AuditUploader(this.#o.auditSink, o.walDir, this.#o.uploadFrom);
   }
 
   /** The orchestrator revision this agent last activated (or found active at start). */
@@ -55,7 +57,12 @@ export class NodeAgent {
 
   /** Starts the desired-state loop and the audit loop. */
   start(): void {
-    this.#loops = [this.#loop('policy', () => this.syncOnce(), 0), this.#loop('audit', () => this.uploadOnce(), this.#o.uploadEveryMs)];
+    const common = { prefix: 'orchestrator:', backoffMs: this.#o.backoffMs, signal: this.#abort.signal, say: this.#o.say };
+    this.#loops = [
+      // After a failure the next poll goes without the ETag: it gets the full state and reports again.
+      retryLoop({ ...common, name: 'policy', step: () => this.syncOnce(), pauseMs: 0, onFailure: () => (this.#etag = null) }),
+      retryLoop({ ...common, name: 'audit', step: () => this.uploadOnce(), pauseMs: this.#o.uploadEveryMs }),
+    ];
   }
 
   /** Stops both loops (an in-flight long poll is aborted) and waits for them. */
@@ -106,43 +113,4 @@ export class NodeAgent {
   async #report(r: StatusReport): Promise<void> {
     await this.#o.client.report(r);
   }
-
-  /** Runs step until stopped: pause between successes, the back-off schedule after failures. */
-  async #loop(name: string, step: () => Promise<unknown>, pauseMs: number): Promise<void> {
-    let failures = 0;
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      let delay = pauseMs;
-      try {
-        await step();
-        if (failures > 0) this.#o.say(`orchestrator: ${name} sync recovered`);
-        failures = 0;
-        this.#lastError.delete(name);
-      } catch (e) {
-        if (signal.aborted) return;
-        if (name === 'policy') this.#etag = null;
-        const message = e instanceof Error ? e.toString() : String(e);
-        // Said once per distinct error, not on every retry of a long outage.
-        if (this.#lastError.get(name) !== message) this.#o.say(`orchestrator: ${name} sync failed, retrying: ${message}`);
-        this.#lastError.set(name, message);
-        delay = this.#o.backoffMs[Math.min(failures, this.#o.backoffMs.length - 1)] ?? 1000;
-        failures++;
-      }
-      if (delay > 0) await sleep(delay, signal);
-    }
-  }
-}
-
-/** Resolves after ms, or at once when signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

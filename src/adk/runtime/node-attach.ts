@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { walDir, type Wal } from '../audit/index.ts';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
+import { contentDigest, readArchive } from '../bundle/index.ts';
 import type { StorePolicySource } from './bundle-source.ts';
-import { enrolledClient, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
+import { ControlClient } from '../../edge/control-client.ts';
+import { loadConfig } from '../../edge/config.ts';
+import { EdgeHandoff } from '../orchestrator/agent/edge-handoff.ts';
+import { enrolledClient, nodeKey, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
 import { isActive } from './policy-source.ts';
 import type { Runtime } from './runtime.ts';
@@ -19,6 +23,8 @@ export interface AttachOptions {
   say: (line: string) => void;
   /** Seal-and-upload period of the audit loop (default 5 s). */
   uploadEveryMs?: number;
+  /** Hand sealed audit to the local edged of this config (for a gateway to upload) instead of uploading it. */
+  auditRelay?: { config: string; to: readonly string[] } | undefined;
 }
 
 /** Starts the node agent of rt; it stops when rt closes. Refuses a node that is not enrolled. */
@@ -30,6 +36,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
     // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
     active: isActive(current) ? (readActiveName(o.state, current.digest, o.say) ?? current.revision) : null,
     walDir: walDir(o.state),
+    ...(o.auditRelay && { auditSink: edgeHandoff(o.state, client.nodeId, o.auditRelay) }),
     seal: () => o.wal.checkpoint(),
     // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
     uploadFrom: readUploadPosition(o.state, o.say),
@@ -49,7 +56,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
         // activate; going back is allowed only to a version this node activated and still holds,
         // re-verified against its trust roots (the orchestrator can reorder policy, never forge it).
         if (!(isAutonomyError(e) && e.code === 'bundle_downgrade')) throw e;
-        await rollbackOr(o.source, revision, e);
+        await rollbackOr(o.source, bytes, e);
       } finally {
         rmSync(file, { force: true });
       }
@@ -60,16 +67,29 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   });
   agent.start();
   rt.onClose(() => agent.stop());
-  o.say(`node ${client.nodeId}: following ${client.base}`);
+  o.say(`node ${client.nodeId}: following ${client.base}${o.auditRelay ? `; audit handed to edged (${o.auditRelay.config})` : ''}`);
   return agent;
 }
 
-/** Rolls back to revision if the store holds it, else rethrows the downgrade refusal. */
-async function rollbackOr(source: StorePolicySource, revision: string, refusal: AutonomyError): Promise<void> {
+/**
+ * Rolls back to the kept version with the content of bytes, else rethrows the downgrade refusal.
+ * By content, not by name: a push may name a bundle other than its manifest does (--revision),
+ * and the store knows its versions by manifest revision.
+ */
+async function rollbackOr(source: StorePolicySource, bytes: Buffer, refusal: AutonomyError): Promise<void> {
   try {
-    await source.rollback(revision);
+    await source.rollback(contentDigest(readArchive(bytes)));
   } catch (e) {
     if (!isAutonomyError(e)) throw e;
     throw new AutonomyError(refusal.code, `${refusal.message}; no rollback either: ${e.toString()}`, { cause: e });
   }
+}
+
+/** The sink that hands sealed audit to the local edged; its config is read now, so a bad one stops the start. */
+function edgeHandoff(state: string, nodeId: string, relay: { config: string; to: readonly string[] }): EdgeHandoff {
+  const config = loadConfig(relay.config);
+  for (const p of relay.to) if (!config.knownPeers.some((k) => k.id === p)) throw new AutonomyError('bad_config', `--audit-relay-to ${p}: not a known peer in ${relay.config}`);
+  // The client is made on first use: edged may start after the runtime (with port 0 its address is known only then).
+  let edge: ControlClient | null = null;
+  return new EdgeHandoff(nodeKey(state), nodeId, { call: (method, path, body) => (edge ??= new ControlClient(config)).call(method, path, body) }, relay.to);
 }

@@ -77,43 +77,63 @@ const ACTIVE_FILE = 'orchestrator-active.json';
 
 /** The orchestrator's name for the policy with this digest, if the node recorded one. */
 export function readActiveName(state: string, digest: string, warn: (line: string) => void): string | null {
-  const file = join(state, ACTIVE_FILE);
-  if (!existsSync(file)) return null;
-  try {
-    const a = JSON.parse(readFileSync(file, 'utf8')) as { revision?: unknown; digest?: unknown };
-    return a.digest === digest && typeof a.revision === 'string' ? a.revision : null;
-  } catch (e) {
-    // The node then reports the manifest's revision, and the orchestrator re-sends if it differs.
-    warn(`${file} is unreadable (${e instanceof Error ? e.message : String(e)}); reporting the manifest's revision`);
-    return null;
-  }
+  // Without it the node reports the manifest's revision, and the orchestrator re-sends if it differs.
+  const a = readStateFile(state, ACTIVE_FILE, warn, "reporting the manifest's revision", (v) => {
+    const r = v as { revision?: unknown; digest?: unknown } | null;
+    return r !== null && typeof r === 'object' && typeof r.revision === 'string' ? { revision: r.revision, digest: r.digest } : null;
+  });
+  return a !== null && a.digest === digest ? a.revision : null;
 }
 
 /** Records the orchestrator's name for the active policy (a push may rename a bundle with --revision). */
 export function writeActiveName(state: string, revision: string, digest: string): void {
-  const tmp = join(state, `${ACTIVE_FILE}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify({ revision, digest })}\n`, { mode: 0o600 });
-  renameSync(tmp, join(state, ACTIVE_FILE));
+  writeStateFile(state, ACTIVE_FILE, { revision, digest });
 }
 
 /** Where the last run's audit uploads stopped, or null (start from the first segment). */
 export function readUploadPosition(state: string, warn: (line: string) => void): UploadPosition | null {
-  const file = join(state, UPLOAD_FILE);
-  if (!existsSync(file)) return null;
-  try {
-    const p = JSON.parse(readFileSync(file, 'utf8')) as Partial<UploadPosition>;
-    if (typeof p.segment === 'string' && Number.isSafeInteger(p.offset)) return { segment: p.segment, offset: p.offset! };
-    warn(`${file} holds no upload position; audit uploads start from the first segment`);
-  } catch (e) {
-    // Starting over only re-sends records the orchestrator already has (it ignores repeats).
-    warn(`${file} is unreadable (${e instanceof Error ? e.message : String(e)}); audit uploads start from the first segment`);
-  }
-  return null;
+  // Starting over only re-sends records the orchestrator already has (it ignores repeats).
+  return readStateFile(state, UPLOAD_FILE, warn, 'audit uploads start from the first segment', (v) => {
+    const p = v as Partial<UploadPosition> | null;
+    return p !== null && typeof p.segment === 'string' && Number.isSafeInteger(p.offset) ? { segment: p.segment, offset: p.offset! } : null;
+  });
 }
 
 /** Records where audit uploads stopped (whole-file replace, so a crash leaves the old or the new). */
 export function writeUploadPosition(state: string, pos: UploadPosition): void {
-  const tmp = join(state, `${UPLOAD_FILE}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(pos)}\n`, { mode: 0o600 });
-  renameSync(tmp, join(state, UPLOAD_FILE));
+  writeStateFile(state, UPLOAD_FILE, pos);
+}
+
+const RELAYED_FILE = 'gateway-relayed.json';
+
+/** The edge segments a gateway already uploaded or saw refused (what the last run recorded). */
+export function readRelayed(state: string, warn: (line: string) => void): string[] {
+  // Starting over only re-sends envelopes the orchestrator already holds (it ignores repeats).
+  return readStateFile(state, RELAYED_FILE, warn, 'relayed envelopes still held by edged are uploaded again', (v) => (Array.isArray(v) && v.every((h) => typeof h === 'string') ? v : null)) ?? [];
+}
+
+/** Records the segments a gateway is done with. */
+export function writeRelayed(state: string, done: readonly string[]): void {
+  writeStateFile(state, RELAYED_FILE, done);
+}
+
+/** A JSON file of the state directory read through check; null (and a warning naming what follows) when absent or unusable. */
+function readStateFile<T>(state: string, name: string, warn: (line: string) => void, otherwise: string, check: (v: unknown) => T | null): T | null {
+  const file = join(state, name);
+  if (!existsSync(file)) return null;
+  try {
+    const v = check(JSON.parse(readFileSync(file, 'utf8')));
+    if (v === null) warn(`${file} does not hold what it should; ${otherwise}`);
+    return v;
+  } catch (e) {
+    warn(`${file} is unreadable (${e instanceof Error ? e.message : String(e)}); ${otherwise}`);
+    return null;
+  }
+}
+
+/** Replaces a JSON file of the state directory whole (a crash leaves the old or the new). */
+function writeStateFile(state: string, name: string, v: unknown): void {
+  const tmp = join(state, `${name}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(v)}\n`, { mode: 0o600 });
+  renameSync(tmp, join(state, name));
 }

@@ -105,7 +105,7 @@ export function registerPolicy(program: Command): void {
   policy
     .command('rollback')
     .description('return to the last-known-good version, or to a kept revision with --to; re-verified first')
-    .option('--to <revision>', 'a kept revision (or version id) to return to')
+    .option('--to <revision>', 'a kept revision (or version id, or sha256: content digest) to return to')
     .option('--trust <key>', TRUST_HELP, collect, [])
     .option('--state <dir>', STATE_HELP)
     .action(async (o: { to?: string; trust: string[]; state?: string }) => {

@@ -14,6 +14,8 @@ export interface Common {
   budgetMs?: string;
   maxAge?: string;
   orchestrator?: string;
+  auditRelay?: string;
+  auditRelayTo?: string[];
 }
 
 /** Registers `autonomy serve` and `autonomy run`. */
@@ -27,7 +29,9 @@ export function registerRuntime(program: Command): void {
       .option('--entrypoint <ref>', 'document that yields allow and deny (default: the manifest\'s, else data.autonomy.authz)')
       .option('--budget-ms <ms>', 'evaluation time budget per decision (default 50)')
       .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)')
-      .option('--orchestrator <url>', 'follow this orchestrator (enroll first with `autonomy node enroll`): pull and activate its rollouts, upload the audit WAL');
+      .option('--orchestrator <url>', 'follow this orchestrator (enroll first with `autonomy node enroll`): pull and activate its rollouts, upload the audit WAL')
+      .option('--audit-relay <edge.yaml>', 'with --orchestrator: hand the sealed audit WAL to the local edged of this config, for a gateway node to upload (`autonomy node gateway`), instead of uploading it')
+      .option('--audit-relay-to <peer>', 'edge peer to hand it to (repeatable; default: every known peer)', collect, []);
 
   common(program.command('serve').description('run the decision server (HTTP API: /v1/decide, /v1/data, /health, /metrics)'))
     .option('--addr <host:port>', 'listen address', '127.0.0.1:8181')
@@ -48,7 +52,7 @@ export function registerRuntime(program: Command): void {
 }
 
 function launchOptions(o: Common) {
-  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge, orchestrator: o.orchestrator };
+  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge, orchestrator: o.orchestrator, auditRelay: o.auditRelay, auditRelayTo: o.auditRelayTo };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -45,9 +45,12 @@ test('a second activation makes the first the last-known-good; rollback returns 
   assert.equal(st.active?.revision, '1.0.0');
   assert.equal(st.lkg, undefined, 'the rolled-back-from version is not a last-known-good');
   await assert.rejects(s.rollback(), { code: 'policy_no_rollback_target' });
-  // --to any kept revision.
-  assert.equal((await s.rollback('1.1.0')).revision, '1.1.0');
-  assert.deepEqual(s.history().map((e) => e.type), ['activate', 'activate', 'rollback', 'refuse', 'rollback'].filter((t, i) => i !== 3));
+  // --to any kept revision, or a kept version's content digest (what a node finds by).
+  const to11 = await s.rollback('1.1.0');
+  assert.equal(to11.revision, '1.1.0');
+  assert.equal((await s.rollback(rb.digest)).version, rb.version);
+  assert.equal((await s.rollback(to11.digest)).revision, '1.1.0');
+  assert.deepEqual(s.history().map((e) => e.type), ['activate', 'activate', 'rollback', 'rollback', 'rollback', 'rollback']);
 });
 
 test('every bad bundle is refused, recorded, and leaves the active policy as it was', async () => {

@@ -9,7 +9,11 @@ import { decodeFrames, frameSize } from '../../audit/frame.ts';
 import { nodeFs } from '../../audit/fs-seam.ts';
 import { decodeRecord, RecordKind } from '../../audit/record.ts';
 import { listSegments } from '../../audit/segment.ts';
-import type { NodeClient } from './node-client.ts';
+
+/** Where sealed WAL bytes go: the orchestrator (NodeClient), or the local edged for a gateway to upload. */
+export interface AuditSink {
+  uploadAudit(segment: string, offset: number, bytes: Buffer): Promise<{ accepted: number }>;
+}
 
 /** Where the next upload starts. */
 export interface UploadPosition {
@@ -19,11 +23,11 @@ export interface UploadPosition {
 
 /** Uploads the sealed part of a WAL directory, remembering how far it got. */
 export class AuditUploader {
-  readonly #client: NodeClient;
+  readonly #client: AuditSink;
   readonly #dir: string;
   #pos: UploadPosition | null;
 
-  constructor(client: NodeClient, walDir: string, from: UploadPosition | null = null) {
+  constructor(client: AuditSink, walDir: string, from: UploadPosition | null = null) {
     this.#client = client;
     this.#dir = walDir;
     this.#pos = from;

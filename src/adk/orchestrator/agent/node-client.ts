@@ -82,6 +82,11 @@ export class NodeClient {
     return (await (await this.#send('POST', path, bytes, 'application/octet-stream')).json()) as { accepted: number; duplicates: number; head_seq: number | null };
   }
 
+  /** Delivers another node's audit envelope received through the edge relay (this node must be an allowed gateway). */
+  async relayAudit(envelope: Buffer): Promise<{ node: string; accepted: number; duplicates: number; head_seq: number | null }> {
+    return (await (await this.#send('POST', '/v1/gateway/audit', envelope, 'application/octet-stream')).json()) as { node: string; accepted: number; duplicates: number; head_seq: number | null };
+  }
+
   /** A raw signed request (tests use it to probe what a node may not do). */
   raw(method: string, path: string, body = Buffer.alloc(0), headers: Record<string, string> = {}): Promise<Response> {
     return this.#send(method, path, body, undefined, headers);

@@ -8,7 +8,7 @@ import { AutonomyError } from '../../../common/errors.ts';
 import { csvHeader, csvLine, jsonLine, parseTime, type HashedRecord } from '../../audit/export.ts';
 import { parseLabels } from '../enrollment/tokens.ts';
 import type { OrchestratorService } from '../service.ts';
-import type { AuditQuery, NodeRecord } from '../types.ts';
+import type { AuditCursor, AuditQuery, NodeRecord } from '../types.ts';
 import { httpError } from './errors.ts';
 
 const JSON_LIMIT = 1 << 20;
@@ -78,6 +78,8 @@ function routes(svc: OrchestratorService): Route[] {
     r('POST', '/v1/node/audit', 'node', async (c) => ({
       json: await svc.ingestAudit(c.node!, { segment: c.url.searchParams.get('segment') ?? '', offset: int(c.url.searchParams.get('offset'), 'offset', 0), bytes: c.body }),
     }), BYTES_LIMIT),
+    // A gateway (an enrolled node allowed to relay) delivers another node's envelope as it came through edged.
+    r('POST', '/v1/gateway/audit', 'node', async (c) => ({ json: await svc.ingestRelayed(c.node!, c.body) }), BYTES_LIMIT),
 
     // ---- admin
     r('POST', '/v1/admin/tokens', 'admin', async (c) => {
@@ -99,7 +101,22 @@ function routes(svc: OrchestratorService): Route[] {
       return { json: await svc.rollback(c.actor, b['selector'], b['revision']) };
     }),
     r('GET', '/v1/admin/nodes', 'admin', async (c) => ({ json: await svc.listNodes(parseLabels(c.url.searchParams.get('selector') ?? '', 'selector')) })),
+    r('POST', '/v1/admin/nodes/([^/]+)/gateway', 'admin', async (c) => {
+      const b = json(c);
+      if (typeof b['allow'] !== 'boolean') throw new AutonomyError('bad_request', 'gateway needs {"allow": true|false}');
+      return { json: await svc.setGateway(c.actor, c.params[0]!, b['allow']) };
+    }),
     r('GET', '/v1/admin/audit', 'admin', async (c) => auditQuery(svc, c.url.searchParams)),
+    r('POST', '/v1/admin/audit/prune', 'admin', async (c) => {
+      const b = json(c);
+      if (typeof b['before'] !== 'string') throw new AutonomyError('bad_request', 'prune needs {"before": ISO 8601 time or nanoseconds}');
+      return { json: await svc.pruneAudit(c.actor, parseTime(b['before'], 'before')) };
+    }),
+    r('GET', '/v1/admin/audit/verify', 'admin', async (c) => ({ json: await svc.verifyStoredAudit(c.url.searchParams.get('node') ?? undefined) })),
+    r('GET', '/v1/admin/audit/deliveries', 'admin', async (c) => {
+      const p = c.url.searchParams;
+      return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000) }) };
+    }),
     r('GET', '/v1/admin/events', 'admin', async (c) => ({ json: await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0)) })),
   ];
 }
@@ -115,12 +132,36 @@ async function auditQuery(svc: OrchestratorService, p: URLSearchParams): Promise
     ...(p.get('until') !== null && { until: parseTime(p.get('until')!, 'until') }),
     ...(p.get('tool') !== null && { tool: p.get('tool')! }),
     ...(decision !== null && { decision }),
-    limit: int(p.get('limit'), 'limit', 100_000),
+    ...(p.get('after') !== null && { after: decodeCursor(p.get('after')!) }),
+    limit: Math.max(1, int(p.get('limit'), 'limit', 100_000)),
   };
   const rows = await svc.queryAudit(q);
+  // A full page may have a next one: its cursor is the last row's place in the order.
+  const last = rows.length === q.limit ? rows.at(-1) : undefined;
+  const headers: Record<string, string> = last ? { [NEXT_HEADER]: encodeCursor({ time: last.time, node: last.node, seq: last.seq }) } : {};
   const hashed = (r: (typeof rows)[number]): HashedRecord => ({ ...(JSON.parse(r.record) as HashedRecord), hash: r.hash });
-  if (format === 'csv') return { type: 'text/csv; charset=utf-8', text: `node,${csvHeader()}${rows.map((r) => `${r.node},${csvLine(hashed(r))}`).join('')}` };
-  return { type: 'application/x-ndjson', text: rows.map((r) => jsonLine({ node: r.node, ...hashed(r) } as HashedRecord)).join('') };
+  if (format === 'csv') {
+    // A continuation page has no header line, so pages concatenate into one CSV.
+    return { type: 'text/csv; charset=utf-8', headers, text: `${q.after ? '' : `node,${csvHeader()}`}${rows.map((r) => `${r.node},${csvLine(hashed(r))}`).join('')}` };
+  }
+  return { type: 'application/x-ndjson', headers, text: rows.map((r) => jsonLine({ node: r.node, ...hashed(r) } as HashedRecord)).join('') };
+}
+
+/** The response header naming the cursor of the next page of an audit query. */
+export const NEXT_HEADER = 'x-autonomy-next-cursor';
+
+function encodeCursor(c: AuditCursor): string {
+  return Buffer.from(JSON.stringify([c.time, c.node, c.seq])).toString('base64url');
+}
+
+function decodeCursor(text: string): AuditCursor {
+  try {
+    const [time, node, seq] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof time === 'string' && /^\d+$/.test(time) && typeof node === 'string' && Number.isSafeInteger(seq)) return { time, node, seq: seq as number };
+  } catch {
+    // Reported below.
+  }
+  throw new AutonomyError('bad_request', 'after is not a cursor this API gave (x-autonomy-next-cursor)');
 }
 
 /** A path segment, percent-decoded; a malformed escape is the client's error. */

@@ -54,9 +54,11 @@ export function firstSeqOf(bytes: Buffer): number | null {
 
 /**
  * Checks an upload. held(seq) gives the hash held for an already-ingested seq (uploads may
- * repeat: a repeat is idempotent, a different record at a held seq is tampering).
+ * repeat: a repeat is idempotent, a different record at a held seq is tampering). Records before
+ * prunedThrough were pruned by retention: a repeat of them is passed over unchecked (nothing of
+ * it is stored); held must still give the anchor's hash at prunedThrough itself.
  */
-export function verifyUpload(nodeId: string, head: AuditHead | null, publicKey: KeyObject, up: Upload, held: ReadonlyMap<number, string>): UploadVerdict {
+export function verifyUpload(nodeId: string, head: AuditHead | null, publicKey: KeyObject, up: Upload, held: ReadonlyMap<number, string>, prunedThrough = 0): UploadVerdict {
   const firstSeq = segmentFirstSeq(up.segment);
   if (firstSeq === null || !Number.isSafeInteger(up.offset) || up.offset < 0) return { ok: false, code: 'bad_request', reason: `${JSON.stringify(up.segment)} at offset ${up.offset} does not name a WAL segment position` };
   const { frames, damage } = decodeFrames(up.bytes);
@@ -77,6 +79,10 @@ export function verifyUpload(nodeId: string, head: AuditHead | null, publicKey: 
   const headSeq = head?.seq ?? 0;
   for (const d of decoded) {
     if (d.rec.seq > headSeq) break;
+    if (d.rec.seq < prunedThrough) {
+      duplicates++;
+      continue;
+    }
     const h = held.get(d.rec.seq);
     if (h !== d.hash) return { ok: false, code: 'audit_tampered', reason: `seq ${d.rec.seq} differs from the record already held for node ${nodeId}` };
     duplicates++;

@@ -1,5 +1,7 @@
 // The store's tables, written once for both databases. Times are BIGINT milliseconds; JSON is
 // TEXT (queried only by the store, never inside SQL); audit record times stay nanosecond text.
+// Tables added since version 1 are created by the same IF NOT EXISTS pass, so an older database
+// gains them at the next start without a version change.
 import type { Dialect } from './driver.ts';
 
 /** Bumped when a table changes shape; a database with another version is refused. */
@@ -88,6 +90,29 @@ CREATE TABLE IF NOT EXISTS audit_records (
   PRIMARY KEY (node_id, seq)
 );
 CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time);
+CREATE INDEX IF NOT EXISTS audit_records_order ON audit_records (time, node_id, seq);
+CREATE TABLE IF NOT EXISTS audit_anchors (
+  node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  record TEXT NOT NULL,
+  pruned_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gateways (
+  node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+  allowed BIGINT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  flag TEXT
+);
+CREATE TABLE IF NOT EXISTS audit_deliveries (
+  node_id TEXT NOT NULL REFERENCES nodes(id),
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  via TEXT,
+  segment TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (node_id, first_seq)
+);
 CREATE TABLE IF NOT EXISTS admin_events (
   seq BIGINT PRIMARY KEY,
   time BIGINT NOT NULL,

@@ -3,10 +3,10 @@ import { AutonomyError } from '../../../common/errors.ts';
 import { sha256Hex } from '../../../common/hash.ts';
 import { canonicalJson } from '../../audit/canonical.ts';
 import type { Plan, RolloutView, NodeView } from '../rollout/engine.ts';
-import { isActive, selects, type AdminEvent, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
+import { isActive, selects, type AdminEvent, type AuditAnchor, type AuditDelivery, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
-import type { AdminEventInput, AuditAppend, Events, NodeReport, RollbackResult, Store } from './store.ts';
+import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RollbackResult, Store } from './store.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -71,6 +71,10 @@ function recordOf(r: SqlRow): StoredRecord {
     node: String(r['node_id']), seq: Number(r['seq']), time: String(r['time']).replace(/^0+(?=\d)/, ''), kind: String(r['kind']),
     tool: str(r['tool']), decision: str(r['decision']), hash: String(r['hash']), record: String(r['record']),
   };
+}
+
+function gatewayOf(r: SqlRow): GatewayRecord {
+  return { nodeId: String(r['node_id']), allowed: Number(r['allowed']) === 1, changedAt: Number(r['changed_at']), flag: str(r['flag']) };
 }
 
 function eventOf(r: SqlRow): AdminEvent {
@@ -299,6 +303,8 @@ export class SqlStore implements Store {
       }
       const h = a.head;
       await tx.run('UPDATE nodes SET audit_seq = $1, audit_hash = $2, audit_segment = $3, audit_end = $4, audit_record = $5 WHERE id = $6', [h.seq, h.hash, h.segment, h.end, h.record, a.nodeId]);
+      const first = a.records[0];
+      if (first) await tx.run('INSERT INTO audit_deliveries (node_id, first_seq, last_seq, via, segment, at) VALUES ($1, $2, $3, $4, $5, $6)', [a.nodeId, first.seq, h.seq, a.via, h.segment, a.at]);
       return true;
     });
   }
@@ -326,9 +332,76 @@ export class SqlStore implements Store {
     if (q.until !== undefined) add('time < ?', padTime(q.until));
     if (q.tool !== undefined) add('tool = ?', q.tool);
     if (q.decision !== undefined) add('decision = ?', q.decision);
+    if (q.after !== undefined) {
+      // Keyset paging: a stable order and a strict "after", so pages neither skip nor repeat a record.
+      params.push(padTime(q.after.time), q.after.node, q.after.seq);
+      const n = params.length;
+      where.push(`(time > $${n - 2} OR (time = $${n - 2} AND (node_id > $${n - 1} OR (node_id = $${n - 1} AND seq > $${n}))))`);
+    }
     params.push(q.limit ?? 100_000);
     const sql = `SELECT * FROM audit_records${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time, node_id, seq LIMIT $${params.length}`;
     return (await this.#db.all(sql, params)).map(recordOf);
+  }
+
+  async getAuditAnchor(nodeId: string): Promise<AuditAnchor | null> {
+    const r = (await this.#db.all('SELECT seq, hash, record, pruned_at FROM audit_anchors WHERE node_id = $1', [nodeId]))[0];
+    return r ? { seq: Number(r['seq']), hash: String(r['hash']), record: String(r['record']), prunedAt: Number(r['pruned_at']) } : null;
+  }
+
+  pruneAudit(before: bigint, now: number, events: (r: PruneResult) => Events): Promise<PruneResult> {
+    return this.#db.transaction(async (tx) => {
+      const res: PruneResult = { records: 0, nodes: [] };
+      const keepFrom = new Map((await tx.all('SELECT node_id, MIN(seq) AS seq FROM audit_records WHERE time >= $1 GROUP BY node_id', [padTime(before)])).map((r) => [String(r['node_id']), Number(r['seq'])]));
+      for (const n of await tx.all('SELECT node_id, MIN(seq) AS lo, MAX(seq) AS hi FROM audit_records GROUP BY node_id ORDER BY node_id')) {
+        const node = String(n['node_id']);
+        const limit = keepFrom.has(node) ? keepFrom.get(node)! - 1 : Number(n['hi']);
+        if (limit < Number(n['lo'])) continue;
+        // The last record pruned (seqs may skip at a quarantine) becomes the anchor.
+        const last = (await tx.all('SELECT seq, hash, record FROM audit_records WHERE node_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1', [node, limit]))[0]!;
+        const removed = await tx.run('DELETE FROM audit_records WHERE node_id = $1 AND seq <= $2', [node, Number(last['seq'])]);
+        await tx.run(
+          'INSERT INTO audit_anchors (node_id, seq, hash, record, pruned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET seq = $2, hash = $3, record = $4, pruned_at = $5',
+          [node, Number(last['seq']), String(last['hash']), String(last['record']), now],
+        );
+        res.records += removed;
+        res.nodes.push({ node, through: Number(last['seq']) });
+      }
+      if (res.records > 0) await appendEvents(tx, events(res));
+      return res;
+    });
+  }
+
+  async listDeliveries(q: { node?: string; via?: string; limit: number }): Promise<AuditDelivery[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.node !== undefined) where.push(`node_id = $${params.push(q.node)}`);
+    if (q.via !== undefined) where.push(`via = $${params.push(q.via)}`);
+    const rows = await this.#db.all(`SELECT * FROM audit_deliveries${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, node_id, first_seq DESC LIMIT $${params.push(q.limit)}`, params);
+    return rows.map((r) => ({ node: String(r['node_id']), firstSeq: Number(r['first_seq']), lastSeq: Number(r['last_seq']), via: str(r['via']), segment: String(r['segment']), at: Number(r['at']) }));
+  }
+
+  setGateway(nodeId: string, allowed: boolean, now: number, events: Events): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      if ((await tx.all('SELECT id FROM nodes WHERE id = $1', [nodeId])).length === 0) throw new AutonomyError('node_not_found', `no node ${nodeId}`);
+      await tx.run('INSERT INTO gateways (node_id, allowed, changed_at) VALUES ($1, $2, $3) ON CONFLICT (node_id) DO UPDATE SET allowed = $2, changed_at = $3', [nodeId, allowed ? 1 : 0, now]);
+      await appendEvents(tx, events);
+    });
+  }
+
+  async getGateway(nodeId: string): Promise<GatewayRecord | null> {
+    const rows = await this.#db.all('SELECT * FROM gateways WHERE node_id = $1', [nodeId]);
+    return rows[0] ? gatewayOf(rows[0]) : null;
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    return (await this.#db.all('SELECT * FROM gateways ORDER BY node_id')).map(gatewayOf);
+  }
+
+  flagGateway(nodeId: string, reason: string, events: Events): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run('UPDATE gateways SET flag = $1 WHERE node_id = $2', [reason, nodeId]);
+      await appendEvents(tx, events);
+    });
   }
 
   async appendAdminEvent(e: AdminEventInput): Promise<AdminEvent> {

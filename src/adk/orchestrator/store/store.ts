@@ -3,7 +3,7 @@
 // Every operation that must be atomic across replicas is one call here, never a read-then-write
 // in the caller.
 import type { Plan, RolloutView } from '../rollout/engine.ts';
-import type { AdminEvent, AuditHead, AuditQuery, BundleRecord, Labels, NodeRecord, ReportStatus, Rollout, StoredRecord, Target, TokenRecord } from '../types.ts';
+import type { AdminEvent, AuditAnchor, AuditDelivery, AuditHead, AuditQuery, BundleRecord, Labels, NodeRecord, ReportStatus, Rollout, StoredRecord, Target, TokenRecord } from '../types.ts';
 
 /** What a node reports about its policy. */
 export interface NodeReport {
@@ -37,6 +37,25 @@ export interface AuditAppend {
   after: AuditHead | null;
   head: AuditHead;
   records: StoredRecord[];
+  /** The gateway node that delivered them (null: the node itself). */
+  via: string | null;
+  /** When they were received. */
+  at: number;
+}
+
+/** What a prune removed: per node, the last seq removed (the new anchor). */
+export interface PruneResult {
+  records: number;
+  nodes: { node: string; through: number }[];
+}
+
+/** A node's relay role: allowed to upload other nodes' audit, and flagged if a delivery failed. */
+export interface GatewayRecord {
+  nodeId: string;
+  allowed: boolean;
+  changedAt: number;
+  /** Why a delivery through this gateway failed verification; cleared by nothing but an operator. */
+  flag: string | null;
 }
 
 /** What a rollback changed. */
@@ -98,6 +117,23 @@ export interface Store {
   /** Marks a node's audit as failing verification. */
   flagAudit(nodeId: string, reason: string, events: Events): Promise<void>;
   queryAudit(q: AuditQuery): Promise<StoredRecord[]>;
+  /** The last pruned record of a node, or null when nothing was pruned. */
+  getAuditAnchor(nodeId: string): Promise<AuditAnchor | null>;
+  /**
+   * Deletes, node by node, the longest prefix of its held records that are all older than
+   * before (ns), and records the last one deleted as the node's anchor, so what is kept still
+   * verifies as a chain. Events are appended (same transaction) only when something was pruned.
+   */
+  pruneAudit(before: bigint, now: number, events: (r: PruneResult) => Events): Promise<PruneResult>;
+  /** Accepted uploads, newest first: which records came when, directly or through which gateway. */
+  listDeliveries(q: { node?: string; via?: string; limit: number }): Promise<AuditDelivery[]>;
+
+  /** Allows a node to relay other nodes' audit, or withdraws it. Throws node_not_found. */
+  setGateway(nodeId: string, allowed: boolean, now: number, events: Events): Promise<void>;
+  getGateway(nodeId: string): Promise<GatewayRecord | null>;
+  listGateways(): Promise<GatewayRecord[]>;
+  /** Marks a gateway as having delivered something that failed verification. */
+  flagGateway(nodeId: string, reason: string, events: Events): Promise<void>;
 
   /** Appends an admin event to the hash-chained admin log. */
   appendAdminEvent(e: AdminEventInput): Promise<AdminEvent>;

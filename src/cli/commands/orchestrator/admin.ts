@@ -2,11 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { AutonomyError, ExitCode } from '../../../common/errors.ts';
-import type { NodeView, RolloutStatus } from '../../../adk/orchestrator/service.ts';
-import type { AdminEvent, BundleRecord, Rollout } from '../../../adk/orchestrator/types.ts';
+import type { NodeView, RolloutStatus, StoredVerdict } from '../../../adk/orchestrator/service.ts';
+import type { AdminEvent, AuditDelivery, BundleRecord, Rollout } from '../../../adk/orchestrator/types.ts';
 import { adminClient, clientOptions, out, table, when, type ClientOpts } from './common.ts';
 
 const json = (v: unknown): boolean => out(`${JSON.stringify(v, null, 2)}\n`);
+
+/** Writes to stdout, waiting while its buffer drains (a long query piped to a slow reader). */
+function write(s: string): Promise<void> {
+  return new Promise((resolve) => (process.stdout.write(s) ? resolve() : process.stdout.once('drain', resolve)));
+}
 
 async function labelsOf(text: string | undefined, what: string): Promise<Record<string, string>> {
   const { parseLabels } = await import('../../../adk/orchestrator/enrollment/tokens.ts');
@@ -133,12 +138,24 @@ export function registerAdmin(program: Command): void {
       let list = await (await adminClient(o)).json<NodeView[]>('GET', `/v1/admin/nodes${sel}`);
       if (o.pending) list = list.filter((n) => n.state === 'pending' || n.state === 'failed');
       if (o.json) return void json(list);
-      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', 'ERROR']];
+      // The GATEWAY column only in fleets that have gateways.
+      const gateways = list.some((n) => n.gateway !== null);
+      const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', ...(gateways ? ['GATEWAY'] : []), 'ERROR']];
       for (const n of list) {
-        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen), n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, n.error ?? '']);
+        const gateway = n.gateway === null ? '-' : n.gateway.flag ? 'FLAGGED' : n.gateway.allowed ? 'yes' : 'no';
+        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen),
+          n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, ...(gateways ? [gateway] : []), n.error ?? n.audit_flag ?? n.gateway?.flag ?? '']);
       }
       out(table(rows));
-      if (list.some((n) => n.audit_flag)) process.exitCode = ExitCode.negative;
+      if (list.some((n) => n.audit_flag || n.gateway?.flag)) process.exitCode = ExitCode.negative;
+    });
+  clientOptions(nodes.command('gateway').description("allow a node to upload other nodes' audit that reaches it through the edge relay (`autonomy node gateway`), or withdraw it").argument('<node>', 'node id'))
+    .option('--allow', 'allow it')
+    .option('--deny', 'withdraw it')
+    .action(async (id: string, o: ClientOpts & { allow?: boolean; deny?: boolean }) => {
+      if (o.allow === o.deny) throw new AutonomyError('bad_request', 'give one of --allow or --deny');
+      await (await adminClient(o)).json('POST', `/v1/admin/nodes/${encodeURIComponent(id)}/gateway`, { allow: o.allow === true });
+      out(`node ${id}: ${o.allow ? 'may relay other nodes\' audit' : 'may no longer relay other nodes\' audit'}\n`);
     });
 
   const audit = program.command('audit').description('the fleet audit log (verified on ingest) and the admin log');
@@ -149,10 +166,49 @@ export function registerAdmin(program: Command): void {
     .option('--tool <name>', 'only this tool')
     .addOption(new Option('--decision <d>', 'only allows or denies').choices(['allow', 'deny']))
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .action(async (o: ClientOpts & { node?: string; since?: string; until?: string; tool?: string; decision?: string; format: string }) => {
-      const q = new URLSearchParams({ format: o.format });
+    .option('--page-size <n>', 'records fetched per request; every page is fetched, in order', '10000')
+    .action(async (o: ClientOpts & { node?: string; since?: string; until?: string; tool?: string; decision?: string; format: string; pageSize: string }) => {
+      const pageSize = Number(o.pageSize);
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new AutonomyError('bad_request', '--page-size must be a positive integer');
+      const q = new URLSearchParams({ format: o.format, limit: String(pageSize) });
       for (const k of ['node', 'since', 'until', 'tool', 'decision'] as const) if (o[k] !== undefined) q.set(k, o[k]);
-      out(await (await (await adminClient(o)).send('GET', `/v1/admin/audit?${q}`)).text());
+      const c = await adminClient(o);
+      // Pages follow the server's cursor, so a large result arrives whole, written as it comes.
+      for (;;) {
+        const res = await c.send('GET', `/v1/admin/audit?${q}`);
+        await write(await res.text());
+        const next = res.headers.get('x-autonomy-next-cursor');
+        if (!next) break;
+        q.set('after', next);
+      }
+    });
+  clientOptions(audit.command('prune').description('delete fleet audit records older than a time; each node keeps its last pruned record\'s hash as the anchor its kept chain starts from (recorded in the admin log)'))
+    .requiredOption('--before <time>', 'ISO 8601 time, or nanoseconds since the epoch')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { before: string; json?: boolean }) => {
+      const r = await (await adminClient(o)).json<{ records: number; nodes: { node: string; through: number }[] }>('POST', '/v1/admin/audit/prune', { before: o.before });
+      if (o.json) json(r);
+      else out(`pruned ${r.records} record(s) of ${r.nodes.length} node(s)${r.nodes.length ? `: ${r.nodes.map((n) => `${n.node} through seq ${n.through}`).join(', ')}` : ''}\n`);
+    });
+  clientOptions(audit.command('verify').description('re-verify the held audit of every node (or one): hash chain from its anchor to its head, checkpoint signatures; exit 1 if one breaks'))
+    .option('--node <id>', 'only this node')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { node?: string; json?: boolean }) => {
+      const list = await (await adminClient(o)).json<StoredVerdict[]>('GET', `/v1/admin/audit/verify${o.node ? `?node=${encodeURIComponent(o.node)}` : ''}`);
+      if (o.json) json(list);
+      else out(table([['NODE', 'RECORDS', 'FROM', 'HEAD', 'CHAIN'], ...list.map((v) => [v.node, String(v.records), v.anchor_seq === null ? 'genesis' : `anchor seq ${v.anchor_seq}`, v.head_seq === null ? '-' : `seq ${v.head_seq}`, v.ok ? 'ok' : `BROKEN: ${v.problem}`])]));
+      if (list.some((v) => !v.ok)) process.exitCode = ExitCode.negative;
+    });
+  clientOptions(audit.command('deliveries').description('accepted uploads, newest first: which records of which node arrived when, directly or through which gateway'))
+    .option('--node <id>', 'only this node')
+    .option('--via <gateway>', 'only what this gateway delivered')
+    .option('--json', 'print JSON')
+    .action(async (o: ClientOpts & { node?: string; via?: string; json?: boolean }) => {
+      const q = new URLSearchParams();
+      for (const k of ['node', 'via'] as const) if (o[k] !== undefined) q.set(k, o[k]);
+      const list = await (await adminClient(o)).json<AuditDelivery[]>('GET', `/v1/admin/audit/deliveries?${q}`);
+      if (o.json) json(list);
+      else out(table([['RECEIVED', 'NODE', 'SEQ', 'SEGMENT', 'VIA'], ...list.map((d) => [when(d.at), d.node, `${d.firstSeq}-${d.lastSeq}`, d.segment, d.via ?? 'direct'])]));
     });
   clientOptions(audit.command('admin').description("the orchestrator's own hash-chained log of admin actions; the chain is checked, exit 1 if broken"))
     .option('--json', 'print JSON')

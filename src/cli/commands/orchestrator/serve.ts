@@ -22,7 +22,8 @@ export function registerServe(program: Command): void {
     .option('--admin-token-file <file>', 'admin token file, created if missing; replicas must share it (default: .autonomy-orchestrator/admin.token; $AUTONOMY_ORCHESTRATOR_TOKEN overrides)')
     .option('--tick <duration>', 'how often this replica steps active rollouts', '250ms')
     .option('--offline-after <duration>', 'a node unseen this long is offline (its rollout step waits, it does not fail)', '30s')
-    .action(async (o: { db?: string; addr?: string; adminTokenFile?: string; tick: string; offlineAfter: string }) => {
+    .option('--audit-retention <duration>', 'prune fleet audit records older than this, e.g. 90d (each node\'s chain stays verifiable from its anchor; default: keep all)')
+    .action(async (o: { db?: string; addr?: string; adminTokenFile?: string; tick: string; offlineAfter: string; auditRetention?: string }) => {
       const { startOrchestrator, loadOrCreateAdminToken } = await import('../../../adk/orchestrator/index.ts');
       const { parseDuration } = await import('../../../adk/orchestrator/rollout/phases.ts');
       const { redactUrl } = await import('../../../adk/orchestrator/store/postgres.ts');
@@ -32,6 +33,7 @@ export function registerServe(program: Command): void {
       const adminToken = process.env['AUTONOMY_ORCHESTRATOR_TOKEN'] ?? loadOrCreateAdminToken(tokenFile);
       const orch = await startOrchestrator({
         db, adminToken, host, port, tickMs: parseDuration(o.tick, '--tick'), offlineAfterMs: parseDuration(o.offlineAfter, '--offline-after'),
+        ...(o.auditRetention !== undefined && { auditRetentionMs: parseDuration(o.auditRetention, '--audit-retention') }),
       });
       out(`autonomy-orchestrator listening on ${orch.url} (store: ${redactUrl(db)}; admin token: ${process.env['AUTONOMY_ORCHESTRATOR_TOKEN'] ? '$AUTONOMY_ORCHESTRATOR_TOKEN' : tokenFile})\n`);
       await new Promise<void>((resolve) => {

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../../../src/adk/orchestrator/store/open.ts';
 import { adminEventHash } from '../../../../src/adk/orchestrator/store/sql-store.ts';
-import type { Store } from '../../../../src/adk/orchestrator/store/store.ts';
+import type { PruneResult, Store } from '../../../../src/adk/orchestrator/store/store.ts';
 import { step } from '../../../../src/adk/orchestrator/rollout/engine.ts';
-import { RolloutState, type Rollout, type StoredRecord } from '../../../../src/adk/orchestrator/types.ts';
+import { RolloutState, type AuditCursor, type Rollout, type StoredRecord } from '../../../../src/adk/orchestrator/types.ts';
 import { freshStore, STORE_KINDS } from '../helpers.ts';
 import { after } from 'node:test';
 
@@ -132,10 +132,11 @@ for (const kind of STORE_KINDS) {
       await enrolled(s, ['a', 'b']);
       const head = (seq: number) => ({ seq, hash: `h${seq}`, segment: 's', end: seq * 8, record: '{}' });
       const t = 1_700_000_000_000_000_000n;
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [rec('a', 1, t, 'fs.read', 'allow'), rec('a', 2, t + 10n, 'fs.write', 'deny')] }), true);
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [] }), false);
-      assert.equal(await s.appendAudit({ nodeId: 'a', after: head(2), head: head(3), records: [rec('a', 3, t + 20n, 'fs.write', 'allow')] }), true);
-      await s.appendAudit({ nodeId: 'b', after: null, head: head(1), records: [rec('b', 1, t + 5n, 'fs.write', 'deny')] });
+      const direct = { via: null, at: T0 };
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [rec('a', 1, t, 'fs.read', 'allow'), rec('a', 2, t + 10n, 'fs.write', 'deny')], ...direct }), true);
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: null, head: head(2), records: [], ...direct }), false);
+      assert.equal(await s.appendAudit({ nodeId: 'a', after: head(2), head: head(3), records: [rec('a', 3, t + 20n, 'fs.write', 'allow')], via: 'b', at: T0 + 1 }), true);
+      await s.appendAudit({ nodeId: 'b', after: null, head: head(1), records: [rec('b', 1, t + 5n, 'fs.write', 'deny')], ...direct });
       const q = async (f: Parameters<Store['queryAudit']>[0]) => (await s.queryAudit(f)).map((r) => `${r.node}${r.seq}`);
       assert.deepEqual(await q({}), ['a1', 'b1', 'a2', 'a3']);
       assert.deepEqual(await q({ node: 'a', tool: 'fs.write' }), ['a2', 'a3']);
@@ -145,6 +146,73 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await s.auditRecordsFrom('a', 2, 10)).map((r) => r.seq), [2, 3]);
       await s.flagAudit('b', 'chain_break at seq 2', []);
       assert.equal((await s.getNode('b'))!.auditFlag, 'chain_break at seq 2');
+      // Every accepted upload is recorded with who delivered it.
+      assert.deepEqual((await s.listDeliveries({ node: 'a', limit: 10 })).map((d) => [d.firstSeq, d.lastSeq, d.via]), [[3, 3, 'b'], [1, 2, null]]);
+      assert.deepEqual((await s.listDeliveries({ via: 'b', limit: 10 })).map((d) => d.node), ['a']);
+    });
+
+    test('audit pages: keyset cursors walk a large result once each, in order, through ties in time', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['a', 'b', 'c']);
+      const t = 1_700_000_000_000_000_000n;
+      // 3 nodes × 70 records, many sharing a time (ties broken by node, then seq).
+      for (const node of ['a', 'b', 'c']) {
+        const records = Array.from({ length: 70 }, (_, i) => rec(node, i + 1, t + BigInt(Math.floor(i / 4)), i % 2 ? 'fs.read' : 'fs.write', i % 3 ? 'allow' : 'deny'));
+        await s.appendAudit({ nodeId: node, after: null, head: { seq: 70, hash: 'h', segment: 's', end: 1, record: '{}' }, records, via: null, at: T0 });
+      }
+      for (const [filter, pageSize] of [[{}, 7], [{ decision: 'deny' as const }, 5], [{ node: 'b', tool: 'fs.read' }, 1]] as const) {
+        const all = (await s.queryAudit(filter)).map((r) => `${r.node}${r.seq}`);
+        const paged: string[] = [];
+        let after: AuditCursor | undefined;
+        for (;;) {
+          const page = await s.queryAudit({ ...filter, limit: pageSize, ...(after && { after }) });
+          paged.push(...page.map((r) => `${r.node}${r.seq}`));
+          if (page.length < pageSize) break;
+          const last = page.at(-1)!;
+          after = { time: last.time, node: last.node, seq: last.seq };
+        }
+        assert.deepEqual(paged, all);
+        assert.equal(new Set(paged).size, paged.length);
+      }
+    });
+
+    test('prune: the oldest prefix of each node goes, the last one pruned becomes its anchor', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['a', 'b', 'c']);
+      const t = 1_700_000_000_000_000_000n;
+      const head = { seq: 10, hash: 'h', segment: 's', end: 1, record: '{}' };
+      // a: times 0..9, but seq 6 has an earlier time (a clock step back): it stays, the chain needs 5 kept.
+      const times = [0, 1, 2, 3, 4, 5, 1, 7, 8, 9];
+      await s.appendAudit({ nodeId: 'a', after: null, head, records: times.map((d, i) => rec('a', i + 1, t + BigInt(d), 'x', 'allow')), via: null, at: T0 });
+      await s.appendAudit({ nodeId: 'b', after: null, head, records: times.map((_, i) => rec('b', i + 1, t + 100n + BigInt(i), 'x', 'allow')), via: null, at: T0 });
+      await s.appendAudit({ nodeId: 'c', after: null, head, records: times.map((_, i) => rec('c', i + 1, t - 100n + BigInt(i), 'x', 'allow')), via: null, at: T0 });
+      const events = (r: PruneResult) => [{ time: T0, actor: 'admin', action: 'audit.prune', detail: { records: r.records } }];
+      const r = await s.pruneAudit(t + 5n, T0 + 1, events);
+      assert.deepEqual(r, { records: 15, nodes: [{ node: 'a', through: 5 }, { node: 'c', through: 10 }] });
+      assert.deepEqual((await s.auditRecordsFrom('a', 0, 100)).map((x) => x.seq), [6, 7, 8, 9, 10]);
+      assert.equal((await s.auditRecordsFrom('b', 0, 100)).length, 10);
+      assert.equal((await s.auditRecordsFrom('c', 0, 100)).length, 0);
+      const anchor = await s.getAuditAnchor('a');
+      assert.deepEqual(anchor, { seq: 5, hash: rec('a', 5, 0n, 'x', 'allow').hash, record: rec('a', 5, 0n, 'x', 'allow').record, prunedAt: T0 + 1 });
+      assert.equal(await s.getAuditAnchor('b'), null);
+      assert.equal((await s.getNode('c'))!.audit!.seq, 10, 'the head stays: uploads go on from it');
+      // Nothing more to prune: no second admin event.
+      assert.deepEqual(await s.pruneAudit(t + 5n, T0 + 2, events), { records: 0, nodes: [] });
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.detail), [{ records: 15 }]);
+      assert.equal((await s.getAuditAnchor('a'))!.prunedAt, T0 + 1);
+    });
+
+    test('gateways: allowed by an admin, withdrawn, flagged; only enrolled nodes', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['g']);
+      await assert.rejects(s.setGateway('nope', true, T0, []), { code: 'node_not_found' });
+      assert.equal(await s.getGateway('g'), null);
+      await s.setGateway('g', true, T0, [{ time: T0, actor: 'admin', action: 'gateway.allow', detail: { node: 'g' } }]);
+      assert.deepEqual(await s.getGateway('g'), { nodeId: 'g', allowed: true, changedAt: T0, flag: null });
+      await s.flagGateway('g', 'relayed bytes the node did not sign', []);
+      await s.setGateway('g', false, T0 + 1, []);
+      assert.deepEqual(await s.listGateways(), [{ nodeId: 'g', allowed: false, changedAt: T0 + 1, flag: 'relayed bytes the node did not sign' }]);
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['gateway.allow']);
     });
 
     test('admin events form one hash chain, also when appended concurrently from two connections', async () => {

@@ -1,0 +1,132 @@
+// The gateway side of uploads through the edge relay: reads the audit envelopes its local edged
+// holds (delivered by peers whose nodes cannot reach the orchestrator) and uploads each with the
+// gateway's own request signature. The orchestrator checks the node's signature, chain and
+// checkpoints; the gateway only carries. Envelopes go in (node, segment, offset) order, since the
+// relay may deliver a node's later segment first: one the orchestrator answers with audit_gap
+// waits for the next round, when the earlier one may have arrived.
+import { AutonomyError, isAutonomyError } from '../../../common/errors.ts';
+import { decodeEnvelope, isEnvelope } from '../audit-ingest/relay-envelope.ts';
+import type { EdgeControl } from './edge-handoff.ts';
+import type { NodeClient } from './node-client.ts';
+
+/** Refusals that may pass once other uploads land: the envelope stays pending. */
+const WAIT = new Set(['audit_gap', 'audit_busy']);
+/** Refusals of the envelope itself: retrying it can never succeed, so it is done with. */
+const FINAL = new Set(['relay_tampered', 'audit_tampered', 'audit_unsealed', 'bad_request', 'node_not_found', 'payload_too_large']);
+
+/** A segment of the local edged waiting to be uploaded. */
+interface Pending {
+  hash: string;
+  node: string;
+  segment: string;
+  offset: number;
+  bytes: Buffer;
+}
+
+/** What one round did. */
+export interface RelayRound {
+  uploaded: number;
+  accepted: number;
+  refused: number;
+  waiting: number;
+}
+
+/** Options of a gateway uploader. */
+export interface GatewayUploaderOptions {
+  /** This gateway's client (an enrolled node the orchestrator allows to relay). */
+  client: Pick<NodeClient, 'relayAudit'>;
+  /** The gateway's local edged. */
+  edge: EdgeControl;
+  /** Segments already uploaded or refused (what the last run recorded). */
+  done?: Iterable<string>;
+  /** Called after a round that changed the done set, with all of it, to record it for the next run. */
+  onDone?: (done: readonly string[]) => void;
+  say: (line: string) => void;
+}
+
+/** Uploads the audit envelopes a gateway's edged received. */
+export class GatewayUploader {
+  readonly #o: GatewayUploaderOptions;
+  readonly #done: Set<string>;
+  /** Envelopes read from edged and not yet done (so a waiting one is not fetched every round). */
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(o: GatewayUploaderOptions) {
+    this.#o = o;
+    this.#done = new Set(o.done ?? []);
+  }
+
+  /** One round: read new segments, upload every pending envelope in order. */
+  async syncOnce(): Promise<RelayRound> {
+    const listed = JSON.parse((await this.#o.edge.call('GET', '/v1/local/segments')).body.toString('utf8')) as { hash: string }[];
+    const held = new Set(listed.map((s) => s.hash));
+    let changed = false;
+    // Forget what edged no longer holds (its retention removed it): the set stays bounded.
+    for (const h of this.#done) {
+      if (!held.has(h)) {
+        this.#done.delete(h);
+        changed = true;
+      }
+    }
+    for (const { hash } of listed) {
+      if (this.#done.has(hash) || this.#pending.has(hash)) continue;
+      const bytes = (await this.#o.edge.call('GET', `/v1/local/segments/${hash}`)).body;
+      if (!isEnvelope(bytes)) {
+        // Other traffic of the relay: not ours to upload.
+        this.#done.add(hash);
+        changed = true;
+        continue;
+      }
+      let head = { node: '', segment: '', offset: 0 };
+      try {
+        head = decodeEnvelope(bytes);
+      } catch {
+        // Malformed after the magic: the orchestrator refuses it and says why; it still goes.
+      }
+      this.#pending.set(hash, { hash, node: head.node, segment: head.segment, offset: head.offset, bytes });
+    }
+
+    const round: RelayRound = { uploaded: 0, accepted: 0, refused: 0, waiting: 0 };
+    const blocked = new Set<string>();
+    const order = [...this.#pending.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.segment, b.segment) || a.offset - b.offset || cmp(a.hash, b.hash));
+    try {
+      for (const p of order) {
+        if (blocked.has(p.node)) {
+          round.waiting++;
+          continue;
+        }
+        try {
+          const r = await this.#o.client.relayAudit(p.bytes);
+          round.uploaded++;
+          round.accepted += r.accepted;
+          if (r.accepted > 0) this.#o.say(`gateway: uploaded ${r.accepted} record(s) of node ${r.node} (${p.segment} offset ${p.offset}, to seq ${r.head_seq})`);
+        } catch (e) {
+          if (!isAutonomyError(e)) throw e;
+          if (WAIT.has(e.code)) {
+            // Later segments of this node cannot land before this one: they wait too.
+            blocked.add(p.node);
+            round.waiting++;
+            continue;
+          }
+          if (!FINAL.has(e.code)) throw e;
+          round.refused++;
+          this.#o.say(`gateway: REFUSED ${p.hash.slice(0, 12)} (node ${p.node || '?'}, ${p.segment || '?'} offset ${p.offset}): ${e.code}: ${e.message}`);
+        }
+        this.#pending.delete(p.hash);
+        this.#done.add(p.hash);
+        changed = true;
+      }
+    } finally {
+      if (changed) this.#o.onDone?.([...this.#done].sort());
+    }
+    if (round.waiting > 0 && round.uploaded === 0 && round.refused === 0) {
+      // Nothing moved: say so through the retry loop (once per distinct message), not every round.
+      throw new AutonomyError('audit_gap', `${round.waiting} relayed envelope(s) wait for earlier records of ${[...blocked].sort().join(', ')} to arrive`);
+    }
+    return round;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
