@@ -1,6 +1,7 @@
 // The store's tables, written once for both databases. Times are BIGINT milliseconds; JSON is
 // TEXT (queried only by the store, never inside SQL); audit record times stay nanosecond text.
 import type { Dialect } from './driver.ts';
+import { operatorSchemaSql } from './operator-store.ts';
 
 /** Bumped when a table changes shape; a database with another version is refused. */
 export const SCHEMA_VERSION = 1;
@@ -97,5 +98,5 @@ CREATE TABLE IF NOT EXISTS admin_events (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-`;
+${operatorSchemaSql()}`;
 }
