@@ -1,7 +1,7 @@
 // The page shell every console page shares: navigation, who is signed in, the confirmation
 // dialog, and the assets (no inline script or style: the Content-Security-Policy forbids them).
 import type { Principal } from '../auth/accounts.ts';
-import { html, type Html, type Part } from './html.ts';
+import { html, type Html } from './html.ts';
 
 /** The console's sections, in navigation order. */
 export const SECTIONS = [
@@ -84,9 +84,9 @@ export function badge(state: string): Html {
   return html`<span class="badge badge-${state.replace(/[^a-z_]/g, '')}">${state.replace(/_/g, ' ')}</span>`;
 }
 
-/** A form field with its label. */
-export function field(label: string, input: Html, hint?: Part): Html {
-  return html`<label>${label} ${input}${hint ? html`<small>${hint}</small>` : ''}</label>`;
+/** A form control (which carries id) with its label; the label holds only text, so it is the accessible name. */
+export function field(label: string, id: string, control: Html): Html {
+  return html`<div class="field"><label for="${id}">${label}</label>${control}</div>`;
 }
 
 /** A message box for errors. */

@@ -81,11 +81,11 @@ export async function auditPage(svc: OrchestratorService, q: URLSearchParams): P
     section: '/console/audit',
     chart: true,
     body: html`<form class="filters" method="get" action="/console/audit" role="search" aria-label="Search the audit log">
-${field('Node', html`<select name="node"><option value="">all nodes</option>${nodes.map((n) => html`<option value="${n.id}"${n.id === values.node ? html` selected` : ''}>${n.id}</option>`)}</select>`)}
-${field('Tool', html`<input name="tool" value="${values.tool}" placeholder="fs.read" autocomplete="off">`)}
-${field('Decision', html`<select name="decision"><option value="">any</option>${['allow', 'deny'].map((d) => html`<option${d === values.decision ? html` selected` : ''}>${d}</option>`)}</select>`)}
-${field('Since', html`<input name="since" value="${values.since}" placeholder="2026-11-24T10:00:00Z" autocomplete="off">`)}
-${field('Until', html`<input name="until" value="${values.until}" placeholder="ISO 8601 or ns" autocomplete="off">`)}
+${field('Node', 'f-node', html`<select id="f-node" name="node"><option value="">all nodes</option>${nodes.map((n) => html`<option value="${n.id}"${n.id === values.node ? html` selected` : ''}>${n.id}</option>`)}</select>`)}
+${field('Tool', 'f-tool', html`<input id="f-tool" name="tool" value="${values.tool}" placeholder="fs.read" autocomplete="off">`)}
+${field('Decision', 'f-decision', html`<select id="f-decision" name="decision"><option value="">any</option>${['allow', 'deny'].map((d) => html`<option${d === values.decision ? html` selected` : ''}>${d}</option>`)}</select>`)}
+${field('Since', 'f-since', html`<input id="f-since" name="since" value="${values.since}" placeholder="2026-11-24T10:00:00Z" autocomplete="off">`)}
+${field('Until', 'f-until', html`<input id="f-until" name="until" value="${values.until}" placeholder="ISO 8601 or ns" autocomplete="off">`)}
 <button type="submit">Search</button>
 </form>
 ${error ? alert(error) : ''}

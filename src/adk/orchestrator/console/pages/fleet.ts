@@ -69,8 +69,8 @@ export async function fleetPage(svc: OrchestratorService, q: URLSearchParams, st
     title: 'Fleet',
     section: '/console/fleet',
     body: html`<form class="filters" method="get" action="/console/fleet" role="search" aria-label="Filter nodes">
-${field('Label selector', html`<input name="selector" value="${f.selector}" placeholder="env=prod,site=lab" autocomplete="off">`)}
-${field('Status', html`<select name="status"><option value="">any</option>${FLEET_STATUSES.map((s) => html`<option value="${s}"${s === f.status ? html` selected` : ''}>${s.replace('_', ' ')}</option>`)}</select>`)}
+${field('Label selector', 'f-selector', html`<input id="f-selector" name="selector" value="${f.selector}" placeholder="env=prod,site=lab" autocomplete="off">`)}
+${field('Status', 'f-status', html`<select id="f-status" name="status"><option value="">any</option>${FLEET_STATUSES.map((s) => html`<option value="${s}"${s === f.status ? html` selected` : ''}>${s.replace('_', ' ')}</option>`)}</select>`)}
 <button type="submit">Filter</button>
 </form>
 <div data-live="${live}">${await fleetTable(svc, q, staleAfterMs)}</div>`,

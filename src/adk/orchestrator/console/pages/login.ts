@@ -8,8 +8,8 @@ export function loginPage(next: string, error: string | null, name = ''): Page {
     title: 'Sign in',
     body: html`${error ? alert(error) : ''}<form class="login" method="post" action="/console/login">
 <input type="hidden" name="next" value="${next}">
-${field('Operator name', html`<input name="name" value="${name}" autocomplete="username" required autofocus>`)}
-${field('Password', html`<input name="password" type="password" autocomplete="current-password" required>`)}
+${field('Operator name', 'f-name', html`<input id="f-name" name="name" value="${name}" autocomplete="username" required autofocus>`)}
+${field('Password', 'f-password', html`<input id="f-password" name="password" type="password" autocomplete="current-password" required>`)}
 <button type="submit">Sign in</button>
 </form>
 <p class="muted">Operators are created with <code>autonomy-orchestrator operator add NAME</code>.</p>`,

@@ -46,11 +46,11 @@ export async function rolloutsPage(svc: OrchestratorService, who: Principal): Pr
   const form = who.role !== 'admin' ? '' : html`<section aria-labelledby="start-title">
 <h2 id="start-title">Start a rollout</h2>
 ${bundles.length === 0 ? html`<p class="muted">Push a bundle first (<code>autonomy-orchestrator bundle push FILE</code>).</p>` : html`<form class="filters" data-api="/v1/admin/rollouts" data-then="/console/rollouts/{id}" data-confirm="Start rolling out {revision} to the nodes matching {selector}?">
-${field('Bundle revision', html`<select name="revision" required>${bundles.map((b) => html`<option>${b.revision}</option>`)}</select>`)}
-${field('Label selector', html`<input name="selector" data-type="labels" placeholder="env=prod" autocomplete="off">`)}
-${field('Phases', html`<input name="phases" value="1,10%,50%,100%" required>`)}
-${field('Failure budget', html`<input name="max_failures" type="number" min="0" value="0" data-type="int">`)}
-${field('Pause between phases (ms)', html`<input name="pause_ms" type="number" min="0" value="0" data-type="int">`)}
+${field('Bundle revision', 'f-revision', html`<select id="f-revision" name="revision" required>${bundles.map((b) => html`<option>${b.revision}</option>`)}</select>`)}
+${field('Label selector', 'f-selector', html`<input id="f-selector" name="selector" data-type="labels" placeholder="env=prod" autocomplete="off">`)}
+${field('Phases', 'f-phases', html`<input id="f-phases" name="phases" value="1,10%,50%,100%" required>`)}
+${field('Failure budget', 'f-max_failures', html`<input id="f-max_failures" name="max_failures" type="number" min="0" value="0" data-type="int">`)}
+${field('Pause between phases (ms)', 'f-pause_ms', html`<input id="f-pause_ms" name="pause_ms" type="number" min="0" value="0" data-type="int">`)}
 <button type="submit">Start rollout</button>
 </form>`}
 </section>`;
@@ -112,8 +112,8 @@ export async function rolloutPage(svc: OrchestratorService, id: string, who: Pri
 <h2 id="rollback-title">Roll back</h2>
 <p>Sets the desired revision of every node matching the selector now (offline nodes get it when they reconnect) and aborts rollouts over them.</p>
 <form class="filters" data-api="/v1/admin/rollback" data-confirm="Roll every node matching {selector} back to {revision}?" data-done="Rollback ordered: {nodes} node(s).">
-${field('To revision', html`<select name="revision" required>${bundles.map((r) => html`<option${r === back ? html` selected` : ''}>${r}</option>`)}</select>`)}
-${field('Label selector', html`<input name="selector" data-type="labels" value="${selectorText(s.selector)}" autocomplete="off">`)}
+${field('To revision', 'f-revision', html`<select id="f-revision" name="revision" required>${bundles.map((r) => html`<option${r === back ? html` selected` : ''}>${r}</option>`)}</select>`)}
+${field('Label selector', 'f-selector', html`<input id="f-selector" name="selector" data-type="labels" value="${selectorText(s.selector)}" autocomplete="off">`)}
 <button type="submit" class="danger">Roll back</button>
 </form>
 </section>`;
