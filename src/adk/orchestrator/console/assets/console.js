@@ -123,7 +123,8 @@
     if (s.x.length === 0) chart.textContent = 'No decisions in this search.';
     else {
       const width = () => Math.max(320, Math.min(chart.parentElement.clientWidth, 1100));
-      const bars = window.uPlot.paths.bars({ size: [0.8, 40] });
+      // Side by side in each bucket: allows left, denies right.
+      const bars = (align) => window.uPlot.paths.bars({ size: [0.4, 30], align });
       const plot = new window.uPlot({
         width: width(),
         height: 240,
@@ -131,8 +132,8 @@
         axes: [{}, { label: 'decisions' }],
         series: [
           {},
-          { label: 'allow', stroke: '#1a7f37', fill: 'rgba(26,127,55,0.35)', paths: bars },
-          { label: 'deny', stroke: '#cf222e', fill: 'rgba(207,34,46,0.35)', paths: bars },
+          { label: 'allow', stroke: '#1a7f37', fill: 'rgba(26,127,55,0.35)', paths: bars(-1) },
+          { label: 'deny', stroke: '#cf222e', fill: 'rgba(207,34,46,0.35)', paths: bars(1) },
         ],
       }, [s.x, s.allow, s.deny], chart);
       window.addEventListener('resize', () => plot.setSize({ width: width(), height: 240 }));
