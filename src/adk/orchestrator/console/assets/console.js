@@ -128,7 +128,7 @@
       const plot = new window.uPlot({
         width: width(),
         height: 240,
-        scales: { x: { time: true } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{}, { label: 'decisions' }],
         series: [
           {},

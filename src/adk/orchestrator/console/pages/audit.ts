@@ -13,15 +13,17 @@ const SHOWN = 200;
 const CHART_LIMIT = 50_000;
 const BUCKETS_S = [1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400];
 
-/** Allow and deny counts per time bucket (x in seconds since the epoch), at most ~60 buckets. */
+/** Allow and deny counts per time bucket (x in seconds since the epoch), at most ~60 buckets plus an empty one at each end. */
 export function decisionSeries(rows: readonly StoredRecord[]): { x: number[]; allow: number[]; deny: number[]; bucket: number } {
   const times = rows.filter((r) => r.decision === 'allow' || r.decision === 'deny').map((r) => ({ s: Number(BigInt(r.time) / 1_000_000_000n), d: r.decision }));
   if (times.length === 0) return { x: [], allow: [], deny: [], bucket: 60 };
   const min = Math.min(...times.map((t) => t.s));
   const max = Math.max(...times.map((t) => t.s));
   const bucket = BUCKETS_S.find((b) => (max - min) / b <= 60) ?? BUCKETS_S.at(-1)!;
-  const start = Math.floor(min / bucket) * bucket;
-  const n = Math.floor((max - start) / bucket) + 1;
+  // One empty bucket on either side: the bars at the edges show whole, and a single bucket
+  // still gives the chart a time range.
+  const start = Math.floor(min / bucket) * bucket - bucket;
+  const n = Math.floor((max - start) / bucket) + 2;
   const out = { x: Array.from({ length: n }, (_, i) => start + i * bucket), allow: new Array<number>(n).fill(0), deny: new Array<number>(n).fill(0), bucket };
   for (const t of times) out[t.d as 'allow' | 'deny'][Math.floor((t.s - start) / bucket)]!++;
   return out;
