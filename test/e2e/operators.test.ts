@@ -50,5 +50,5 @@ test('e2e: operator add, list, token, remove; the admin log names the operator',
   assert.match((await cli(['nodes', 'list', '--token', vera])).err, /unauthorized/);
   const log = (await cli(['audit', 'admin'])).out;
   assert.match(log, /operator:alice +token\.create/);
-  assert.match(log, /  admin(:\S+)? +operator\.remove/);
+  assert.match(log, / {2}admin(:\S+)? +operator\.remove/);
 });

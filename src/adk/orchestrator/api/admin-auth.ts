@@ -33,17 +33,15 @@ export function checkCsrf(p: Principal, token: unknown): void {
 /** The principal of an admin request, with CSRF, origin and role checked for writes. */
 export async function authenticateAdmin(accounts: Accounts, req: IncomingMessage): Promise<Principal> {
   const auth = req.headers['authorization'];
-  let p: Principal | null;
-  if (auth !== undefined) {
+  let p = auth === undefined ? await accounts.session(req.headers['cookie']) : null;
+  if (p && !isSafeMethod(req.method)) {
+    checkOrigin(req);
+    checkCsrf(p, req.headers[CSRF_HEADER]);
+  }
+  if (!p) {
+    // Throws unauthorized when there is neither a valid session nor a valid bearer token.
     const who = req.headers['x-autonomy-actor'];
     p = await accounts.bearer(auth, typeof who === 'string' ? who : undefined);
-  } else {
-    p = await accounts.session(req.headers['cookie']);
-    if (!p) throw new AutonomyError('unauthorized', 'admin endpoints need `Authorization: Bearer <admin or operator token>` or a console session');
-    if (!isSafeMethod(req.method)) {
-      checkOrigin(req);
-      checkCsrf(p, req.headers[CSRF_HEADER]);
-    }
   }
   if (p.role !== 'admin' && !isSafeMethod(req.method)) throw new AutonomyError('forbidden', `${p.actor} is a viewer; only admins may change anything`);
   return p;
