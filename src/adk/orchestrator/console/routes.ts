@@ -80,8 +80,9 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
       return true;
     }
 
+    let who: Principal | null = null;
     try {
-      const who = await accounts.session(req.headers['cookie']);
+      who = await accounts.session(req.headers['cookie']);
       if (path === '/console/login') {
         if (method === 'GET') {
           if (who) redirect(res, safeNext(url.searchParams.get('next')));
@@ -136,7 +137,7 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
       const h = httpError(e);
       if (h.unexpected) process.stderr.write(`orchestrator console: ${method} ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
       if (res.headersSent) res.destroy();
-      else page(res, { title: h.status === 404 ? 'Not found' : 'Error', body: html`${alert(h.body.error.message)}<p><a href="/console/fleet">Back to the fleet</a></p>` }, null, h.status);
+      else page(res, { title: h.status === 404 ? 'Not found' : 'Error', body: html`${alert(h.body.error.message)}<p><a href="/console/fleet">Back to the fleet</a></p>` }, who, h.status);
       return true;
     }
   };

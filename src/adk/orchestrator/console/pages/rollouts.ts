@@ -5,38 +5,45 @@
 import type { Principal } from '../../auth/accounts.ts';
 import { phaseEnds } from '../../rollout/phases.ts';
 import type { OrchestratorService, RolloutStatus } from '../../service.ts';
-import { isActive, type PhaseSpec } from '../../types.ts';
+import { isActive, type PhaseSpec, type Rollout, type Target } from '../../types.ts';
 import { html, type Html } from '../html.ts';
 import { ago, badge, field, labels, time, type Page } from '../layout.ts';
 
 const phaseName = (p: PhaseSpec): string => (p.percent !== undefined ? `${p.percent}%` : `${p.count} node${p.count === 1 ? '' : 's'}`);
 const selectorText = (s: Record<string, string>): string => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
 
-/** Failed activations and timeouts, also those already rolled back after a halt. */
-export function failures(s: RolloutStatus): number {
-  return s.targets.filter((t) => t.state === 'failed' || t.state === 'timed_out' || t.error !== null).length;
-}
+/** True for a target whose activation failed or timed out (also once rolled back after a halt). */
+const isFailure = (t: Target): boolean => t.state === 'failed' || t.state === 'timed_out' || t.error !== null;
+
+/** Rollouts the list shows, newest first. */
+const LISTED = 100;
 
 function bar(label: string, value: number, max: number, id: string): Html {
   return html`<div class="bar"><label for="${id}">${label}</label><progress id="${id}" max="${Math.max(max, 1)}" value="${value}">${value} of ${max}</progress></div>`;
 }
 
-/** The list of rollouts (live region). */
-export async function rolloutList(svc: OrchestratorService): Promise<Html> {
-  const list = (await svc.store.listRollouts()).reverse();
-  if (list.length === 0) return html`<p class="muted">No rollout yet.</p>`;
-  const statuses = await Promise.all(list.map((r) => svc.rolloutStatus(r.id)));
-  return html`<table>
-<caption class="visually-hidden">Rollouts, newest first</caption>
-<thead><tr><th scope="col">Rollout</th><th scope="col">Bundle</th><th scope="col">Selector</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Failures / budget</th><th scope="col">Created</th></tr></thead>
-<tbody>${statuses.map((s) => html`<tr>
+function rolloutRow(s: Rollout & { targets: Target[] }): Html {
+  const confirmed = s.targets.filter((t) => t.state === 'confirmed').length;
+  return html`<tr>
 <th scope="row"><a href="/console/rollouts/${encodeURIComponent(s.id)}">${s.id}</a></th>
 <td>${s.revision}</td><td>${labels(s.selector)}</td>
 <td>${badge(s.state)}${s.reason ? html`<br><small>${s.reason}</small>` : ''}</td>
-<td>${bar(`${s.counts['confirmed'] ?? 0} of ${s.targets.length} confirmed`, s.counts['confirmed'] ?? 0, s.targets.length, `progress-${s.id}`)}</td>
-<td>${failures(s)} / ${s.maxFailures}</td>
+<td>${bar(`${confirmed} of ${s.targets.length} confirmed`, confirmed, s.targets.length, `progress-${s.id}`)}</td>
+<td>${s.targets.filter(isFailure).length} / ${s.maxFailures}</td>
 <td>${time(s.createdAt)}</td>
-</tr>`)}</tbody>
+</tr>`;
+}
+
+/** The list of rollouts (live region); reads targets only, not the fleet, once a second. */
+export async function rolloutList(svc: OrchestratorService): Promise<Html> {
+  const all = await svc.store.listRollouts();
+  if (all.length === 0) return html`<p class="muted">No rollout yet.</p>`;
+  const list = all.slice(-LISTED).reverse();
+  const statuses = await Promise.all(list.map(async (r) => ({ ...r, targets: await svc.store.getTargets(r.id) })));
+  return html`<table>
+<caption class="visually-hidden">Rollouts, newest first${all.length > LISTED ? ` (the last ${LISTED} of ${all.length})` : ''}</caption>
+<thead><tr><th scope="col">Rollout</th><th scope="col">Bundle</th><th scope="col">Selector</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Failures / budget</th><th scope="col">Created</th></tr></thead>
+<tbody>${statuses.map(rolloutRow)}</tbody>
 </table>`;
 }
 
@@ -69,7 +76,7 @@ function previousRevision(s: RolloutStatus): string | null {
 /** A rollout's phases, budget, nodes and actions (live region). */
 export function rolloutDetail(s: RolloutStatus, now: number, who: Principal): Html {
   const ends = phaseEnds(s.phases, s.targets.length);
-  const failed = failures(s);
+  const failed = s.targets.filter(isFailure).length;
   const api = `/v1/admin/rollouts/${encodeURIComponent(s.id)}`;
   const actions = who.role !== 'admin' || !isActive(s.state) ? '' : html`<div class="actions" role="group" aria-label="Rollout actions">
 ${s.state === 'running' ? html`<button id="act-pause" data-action="${api}/pause" data-confirm="Pause rollout ${s.id}? No further phase starts until it is resumed." data-done="Rollout paused.">Pause</button>` : ''}
@@ -89,7 +96,7 @@ ${s.phases.map((p, i) => {
   const from = i === 0 ? 0 : ends[i - 1]!;
   const nodes = s.targets.slice(from, ends[i]);
   const confirmed = nodes.filter((t) => t.state === 'confirmed').length;
-  const bad = nodes.filter((t) => t.state === 'failed' || t.state === 'timed_out' || t.error !== null).length;
+  const bad = nodes.filter(isFailure).length;
   const state = i < s.phase || s.state === 'completed' ? 'done' : i === s.phase && isActive(s.state) ? 'in progress' : nodes.every((t) => t.state === 'waiting') ? 'not started' : 'stopped';
   return html`<section class="phase" aria-labelledby="phase-${i + 1}">
 <h2 id="phase-${i + 1}">Phase ${i + 1}: ${phaseName(p)} <small>(${state})</small></h2>
