@@ -151,7 +151,7 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     await page.getByLabel('Bundle revision').selectOption('v2');
     await page.getByLabel('Label selector').fill('env=prod');
     await page.getByLabel('Phases', { exact: true }).fill('1,50%,100%');
-    await page.getByLabel('Pause between phases (ms)').fill('2500');
+    await page.getByLabel('Pause between phases (ms)').fill('3000');
     await page.getByRole('button', { name: 'Start rollout' }).click();
     const dialog = page.getByRole('dialog', { name: 'Please confirm' });
     await dialog.waitFor();
