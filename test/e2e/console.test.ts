@@ -144,7 +144,6 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     await page.getByLabel('Label selector').fill('');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText(`${NODES} nodes: ${NODES} in sync`).waitFor();
-    await page.screenshot({ path: join(shots, 'console-fleet.png'), fullPage: true });
 
     // ---- start a rollout of v2 from the console; watch it move without a reload
     await page.getByRole('link', { name: 'Rollouts' }).click();
@@ -254,6 +253,13 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     assert.match(await v1.innerText(), /release-2026/);
     assert.match(await v1.innerText(), new RegExp(`${NODES} nodes active`));
     await page.screenshot({ path: join(shots, 'console-policies.png'), fullPage: true });
+
+    // ---- the fleet while a node is away: it shows offline, still on the revision it had
+    await agents[NODES - 1]!.stop();
+    await admin.json('POST', '/v1/admin/rollback', { selector: { site: 'field' }, revision: 'v2' });
+    await page.getByRole('link', { name: 'Fleet' }).click();
+    await page.getByText(`${NODES} nodes: 1 offline, ${NODES - 1} in sync`).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'console-fleet.png'), fullPage: true });
 
     // ---- sign out: the session is gone
     await page.getByRole('button', { name: 'Sign out' }).click();
