@@ -54,7 +54,7 @@ function int(text: string | null, name: string, dflt: number): number {
   return n;
 }
 
-/** The routes, given the service and the admin check. */
+/** The routes, given the service and the operator accounts. */
 function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
   const r = (method: string, path: string, auth: Auth, handle: Route['handle'], limit = JSON_LIMIT): Route => ({ method, path: new RegExp(`^${path}$`), auth, limit, handle });
   return [

@@ -1,4 +1,4 @@
-// The admin credential: one bearer token shared by the operators' CLI and every replica.
+// The bootstrap admin credential: one bearer token shared by every replica; with it, named operators (accounts.ts) are created.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
