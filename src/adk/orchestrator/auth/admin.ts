@@ -1,4 +1,5 @@
-// The bootstrap admin credential: one bearer token shared by every replica; with it, named operators (accounts.ts) are created.
+// The bootstrap admin credential: one bearer token shared by every replica. With it, named
+// operators (accounts.ts) are created, who then use their own passwords and tokens.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
