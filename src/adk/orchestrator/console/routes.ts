@@ -127,7 +127,7 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
       else if (path === '/console/fleet/live') fragment(res, await fleetTable(svc, url.searchParams, opts.staleAfterMs));
       else if (path === '/console/rollouts') page(res, await rolloutsPage(svc, who), who);
       else if (path === '/console/rollouts/live') fragment(res, await rolloutList(svc));
-      else if (rollout && rollout[2]) fragment(res, rolloutDetail(await svc.rolloutStatus(decodeURIComponent(rollout[1]!)), svc.opts.now(), who));
+      else if (rollout && rollout[2]) fragment(res, rolloutDetail(await svc.rolloutStatus(decodeURIComponent(rollout[1]!)), who));
       else if (rollout) page(res, await rolloutPage(svc, decodeURIComponent(rollout[1]!), who), who);
       else if (path === '/console/audit') page(res, await auditPage(svc, url.searchParams), who);
       else if (path === '/console/policies') page(res, await policiesPage(svc), who);

@@ -7,7 +7,7 @@ import { phaseEnds } from '../../rollout/phases.ts';
 import type { OrchestratorService, RolloutStatus } from '../../service.ts';
 import { isActive, type PhaseSpec, type Rollout, type Target } from '../../types.ts';
 import { html, type Html } from '../html.ts';
-import { ago, badge, field, labels, time, type Page } from '../layout.ts';
+import { badge, field, labels, time, type Page } from '../layout.ts';
 
 const phaseName = (p: PhaseSpec): string => (p.percent !== undefined ? `${p.percent}%` : `${p.count} node${p.count === 1 ? '' : 's'}`);
 const selectorText = (s: Record<string, string>): string => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
@@ -73,8 +73,11 @@ function previousRevision(s: RolloutStatus): string | null {
   return s.targets.find((t) => t.previousRevision !== null)?.previousRevision ?? null;
 }
 
-/** A rollout's phases, budget, nodes and actions (live region). */
-export function rolloutDetail(s: RolloutStatus, now: number, who: Principal): Html {
+/**
+ * A rollout's phases, budget, nodes and actions (live region). Times are absolute, so the region
+ * changes only when the rollout does: a swap every second could eat a click on an action.
+ */
+export function rolloutDetail(s: RolloutStatus, who: Principal): Html {
   const ends = phaseEnds(s.phases, s.targets.length);
   const failed = s.targets.filter(isFailure).length;
   const api = `/v1/admin/rollouts/${encodeURIComponent(s.id)}`;
@@ -89,7 +92,7 @@ ${s.state === 'paused' ? html`<button id="act-resume" data-action="${api}/resume
 <dt>Selector</dt><dd>${labels(s.selector)}</dd>
 <dt>Phase</dt><dd>${Math.min(s.phase + 1, s.phases.length)} of ${s.phases.length} (${s.phases.map(phaseName).join(', ')})</dd>
 <dt>Failures</dt><dd><meter id="budget" min="0" max="${s.maxFailures + 1}" low="${s.maxFailures}" high="${s.maxFailures + 0.5}" optimum="0" value="${failed}" aria-label="Failures against the budget">${failed}</meter> ${failed} of a budget of ${s.maxFailures}${failed > s.maxFailures ? ' (exceeded)' : ''}</dd>
-<dt>Updated</dt><dd>${ago(s.updatedAt, now)}</dd>
+<dt>Updated</dt><dd>${time(s.updatedAt)}</dd>
 </dl>
 ${actions}
 ${s.phases.map((p, i) => {
@@ -127,6 +130,6 @@ ${field('Label selector', 'f-selector', html`<input id="f-selector" name="select
   return {
     title: `Rollout ${id}`,
     section: '/console/rollouts',
-    body: html`<p><a href="/console/rollouts">← All rollouts</a></p><div data-live="/console/rollouts/${encodeURIComponent(id)}/live">${rolloutDetail(s, svc.opts.now(), who)}</div>${rollback}`,
+    body: html`<p><a href="/console/rollouts">← All rollouts</a></p><div data-live="/console/rollouts/${encodeURIComponent(id)}/live">${rolloutDetail(s, who)}</div>${rollback}`,
   };
 }
