@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { addVersionCommand, newProgram, runProgram } from './main.ts';
 import { registerServe } from './commands/orchestrator/serve.ts';
 import { registerAdmin } from './commands/orchestrator/admin.ts';
+import { registerOperator } from './commands/orchestrator/operator.ts';
 
 /** Builds the command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   addVersionCommand(program);
   registerServe(program);
   registerAdmin(program);
+  registerOperator(program);
   return program;
 }
 

@@ -3,10 +3,9 @@
 // every admin step, and simulated node agents speaking real signed HTTP.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { openNodeWal, walDir, NODE_KEY } from '../../src/adk/audit/index.ts';
@@ -16,8 +15,8 @@ import type { NodeView, RolloutStatus } from '../../src/adk/orchestrator/index.t
 import { signRequest } from '../../src/adk/orchestrator/auth/signature.ts';
 import { decision } from '../adk/audit/helpers-data.ts';
 import { STORE_KINDS, tempDir, until } from '../adk/orchestrator/helpers.ts';
+import { ORCHESTRATOR_BIN as bin, serveOrchestrator } from './orchestrator-serve.ts';
 
-const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'autonomy-orchestrator.js');
 const exec = promisify(execFile);
 
 /** A .tar.gz holding files (ustar headers written by hand: enough for a bundle). */
@@ -44,33 +43,14 @@ function tarGz(files: Record<string, string>): Buffer {
   return gzipSync(Buffer.concat(blocks));
 }
 
-/** Starts `serve` and resolves with its URL once it listens. */
-async function serve(db: string, tokenFile: string, cwd: string): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--db', db, '--addr', '127.0.0.1:0', '--admin-token-file', tokenFile, '--tick', '100ms', '--offline-after', '1500ms'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  after(() => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-  });
-  const url = await new Promise<string>((res, rej) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (l) => {
-      const m = /listening on (\S+)/.exec(l);
-      if (m) res(m[1]!);
-    });
-    proc.on('exit', (code) => rej(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  return { url, proc };
-}
-
 for (const kind of STORE_KINDS) {
   describe(`e2e: autonomy-orchestrator on ${kind.name}${kind.name === 'postgres' ? ' (two replicas)' : ''}`, { skip: kind.skip }, () => {
     test('enroll, phased rollout, bad bundle halted and rolled back, offline rollback, tampered audit, node isolation', { timeout: 60_000 }, async () => {
       const dir = tempDir('orch-e2e-');
       const tokenFile = join(dir, 'admin.token');
       const db = await kind.db();
-      const replicas = [await serve(db, tokenFile, dir)];
-      if (kind.name === 'postgres') replicas.push(await serve(db, tokenFile, dir));
+      const replicas = [await serveOrchestrator(db, tokenFile, dir)];
+      if (kind.name === 'postgres') replicas.push(await serveOrchestrator(db, tokenFile, dir));
       const urls = replicas.map((r) => r.url);
       let turn = 0;
       /** Runs the CLI against the replicas in turn; returns stdout. */

@@ -1,5 +1,6 @@
 // The orchestrator's public entry: start a server on a store; the clients; the engine for tests.
-import { adminChecker } from './auth/admin.ts';
+import { Accounts, type AccountOptions } from './auth/accounts.ts';
+import { consoleHandler, type ConsoleOptions } from './console/routes.ts';
 import { startServer, type RunningServer } from './api/server.ts';
 import { OrchestratorService, type ServiceOptions } from './service.ts';
 import { openStore } from './store/open.ts';
@@ -14,6 +15,7 @@ export { openStore, isPostgresUrl } from './store/open.ts';
 export type { Store } from './store/store.ts';
 export { HTTP_ERRORS } from './api/errors.ts';
 export { loadOrCreateAdminToken, newAdminToken } from './auth/admin.ts';
+export { Accounts, type Principal } from './auth/accounts.ts';
 
 /** Options of startOrchestrator. */
 export interface OrchestratorOptions extends Partial<ServiceOptions> {
@@ -27,6 +29,9 @@ export interface OrchestratorOptions extends Partial<ServiceOptions> {
   /** Audit records older than this are pruned (each node's chain stays verifiable from its anchor); undefined keeps them all. */
   auditRetentionMs?: number;
   log?: (line: string) => void;
+  /** Console sessions and login throttling. */
+  accounts?: Partial<Omit<AccountOptions, 'now'>>;
+  console?: Partial<ConsoleOptions>;
 }
 
 /** A running orchestrator replica. */
@@ -38,11 +43,12 @@ export interface Orchestrator extends RunningServer {
 /** Opens the store and serves the API; close() stops the server and closes the store. */
 export async function startOrchestrator(o: OrchestratorOptions): Promise<Orchestrator> {
   const store = await openStore(o.db);
-  const { db: _db, adminToken, host, port, tickMs, log, auditRetentionMs, ...svcOpts } = o;
+  const { db: _db, adminToken, host, port, tickMs, log, auditRetentionMs, accounts: accountOpts, console: consoleOpts, ...svcOpts } = o;
   const service = new OrchestratorService(store, svcOpts);
+  const accounts = new Accounts(store, adminToken, { ...accountOpts, now: service.opts.now });
   let server: RunningServer;
   try {
-    server = await startServer(service, { checkAdmin: adminChecker(adminToken), tickMs: tickMs ?? 250, ...(log && { log }) }, host ?? '127.0.0.1', port ?? 0);
+    server = await startServer(service, { accounts, console: consoleHandler(service, accounts, consoleOpts), tickMs: tickMs ?? 250, ...(log && { log }) }, host ?? '127.0.0.1', port ?? 0);
   } catch (e) {
     await store.close();
     throw e;

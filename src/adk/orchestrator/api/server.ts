@@ -6,9 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AutonomyError } from '../../../common/errors.ts';
 import { csvHeader, csvLine, jsonLine, parseTime, type HashedRecord } from '../../audit/export.ts';
+import type { Accounts } from '../auth/accounts.ts';
 import { parseLabels } from '../enrollment/tokens.ts';
 import type { OrchestratorService } from '../service.ts';
 import type { AuditCursor, AuditQuery, NodeRecord } from '../types.ts';
+import { authenticateAdmin } from './admin-auth.ts';
 import { httpError } from './errors.ts';
 
 const JSON_LIMIT = 1 << 20;
@@ -52,8 +54,8 @@ function int(text: string | null, name: string, dflt: number): number {
   return n;
 }
 
-/** The routes, given the service and the admin check. */
-function routes(svc: OrchestratorService): Route[] {
+/** The routes, given the service and the operator accounts. */
+function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
   const r = (method: string, path: string, auth: Auth, handle: Route['handle'], limit = JSON_LIMIT): Route => ({ method, path: new RegExp(`^${path}$`), auth, limit, handle });
   return [
     r('GET', '/health', 'none', async () => ({ json: { ok: true } })),
@@ -118,6 +120,16 @@ function routes(svc: OrchestratorService): Route[] {
       return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000) }) };
     }),
     r('GET', '/v1/admin/events', 'admin', async (c) => ({ json: await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0)) })),
+    r('POST', '/v1/admin/operators', 'admin', async (c) => {
+      const b = json(c);
+      return { status: 201, json: await accounts.addOperator(c.actor, String(b['name'] ?? ''), b['role'] ?? 'admin', b['password']) };
+    }),
+    r('GET', '/v1/admin/operators', 'admin', async () => ({ json: await accounts.listOperators() })),
+    r('DELETE', '/v1/admin/operators/([^/]+)', 'admin', async (c) => {
+      await accounts.removeOperator(c.actor, c.params[0]!);
+      return { json: { removed: c.params[0] } };
+    }),
+    r('POST', '/v1/admin/operators/([^/]+)/token', 'admin', async (c) => ({ status: 201, json: await accounts.issueToken(c.actor, c.params[0]!) })),
   ];
 }
 
@@ -184,7 +196,8 @@ function pathOf(url: URL): string {
   return `${url.pathname}${url.search}`;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The request body, refused past limit bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -217,8 +230,10 @@ function send(res: ServerResponse, r: Reply): void {
 
 /** Options of the HTTP server. */
 export interface ServerOptions {
-  /** Checks the Authorization header of admin requests (throws unauthorized). */
-  checkAdmin: (header: string | undefined) => void;
+  /** Operators, tokens and console sessions: who may call the admin endpoints. */
+  accounts: Accounts;
+  /** The web console: handles the request and returns true if it is one of its paths. */
+  console?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** How often this replica steps active rollouts; 0 disables the ticker. */
   tickMs: number;
   /** Where unexpected errors are reported. */
@@ -237,24 +252,22 @@ export interface RunningServer {
  * wait for them before the store closes.
  */
 export function handler(svc: OrchestratorService, opts: ServerOptions, inflight = new Set<Promise<void>>()): (req: IncomingMessage, res: ServerResponse) => void {
-  const table = routes(svc);
+  const table = routes(svc, opts.accounts);
   const log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
   return (req, res) => {
     const done = (async () => {
       const url = new URL(req.url ?? '/', 'http://orchestrator');
+      if (opts.console && (await opts.console(req, res, url))) return;
       const matching = table.filter((r) => r.path.test(url.pathname));
       const route = matching.find((r) => r.method === req.method);
       if (!route) throw new AutonomyError(matching.length ? 'method_not_allowed' : 'not_found', matching.length ? `${req.method} is not allowed on ${url.pathname}` : `no endpoint ${url.pathname}`);
       const params = route.path.exec(url.pathname)!.slice(1).map(decodeParam);
       // The admin credential is checked before a body is read: no one unauthenticated makes the
       // server buffer a bundle-sized body. (A node's signature covers its body, so it must wait.)
-      if (route.auth === 'admin') opts.checkAdmin(req.headers['authorization']);
+      const actor = route.auth === 'admin' ? (await authenticateAdmin(opts.accounts, req)).actor : 'admin';
       const body = await readBody(req, route.limit);
-      const ctx: Ctx = { req, url, params, body, actor: 'admin', node: null };
-      if (route.auth === 'admin') {
-        const who = req.headers['x-autonomy-actor'];
-        ctx.actor = typeof who === 'string' && /^[\w.@-]{1,64}$/.test(who) ? `admin:${who}` : 'admin';
-      } else if (route.auth === 'node') {
+      const ctx: Ctx = { req, url, params, body, actor, node: null };
+      if (route.auth === 'node') {
         ctx.node = await svc.authenticate(req.headers, req.method!, pathOf(url), body);
       }
       send(res, await route.handle(ctx));

@@ -1,4 +1,5 @@
-// The admin credential: one bearer token shared by the operators' CLI and every replica.
+// The bootstrap admin credential: one bearer token shared by every replica. With it, named
+// operators (accounts.ts) are created, who then use their own passwords and tokens.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

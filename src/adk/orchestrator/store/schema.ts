@@ -3,6 +3,7 @@
 // Tables added since version 1 are created by the same IF NOT EXISTS pass, so an older database
 // gains them at the next start without a version change.
 import type { Dialect } from './driver.ts';
+import { operatorSchemaSql } from './operator-store.ts';
 
 /** Bumped when a table changes shape; a database with another version is refused. */
 export const SCHEMA_VERSION = 1;
@@ -122,5 +123,5 @@ CREATE TABLE IF NOT EXISTS admin_events (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-`;
+${operatorSchemaSql()}`;
 }

@@ -5,6 +5,7 @@ import { canonicalJson } from '../../audit/canonical.ts';
 import type { Plan, RolloutView, NodeView } from '../rollout/engine.ts';
 import { isActive, selects, type AdminEvent, type AuditAnchor, type AuditDelivery, type AuditHead, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type RolloutState, type StoredRecord, type Target, type TargetState, type TokenRecord, type ReportStatus } from '../types.ts';
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
+import { SqlOperatorStore, type OperatorStore } from './operator-store.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
 import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RollbackResult, Store } from './store.ts';
 
@@ -99,9 +100,11 @@ const ROLLOUT_COLUMNS = 'id, revision, selector, phases, max_failures, phase_tim
 /** The store over a SQL database. */
 export class SqlStore implements Store {
   readonly #db: SqlDb;
+  readonly operators: OperatorStore;
 
   constructor(db: SqlDb) {
     this.#db = db;
+    this.operators = new SqlOperatorStore(db, appendEvents);
   }
 
   async init(): Promise<void> {

@@ -3,6 +3,7 @@
 // Every operation that must be atomic across replicas is one call here, never a read-then-write
 // in the caller.
 import type { Plan, RolloutView } from '../rollout/engine.ts';
+import type { OperatorStore } from './operator-store.ts';
 import type { AdminEvent, AuditAnchor, AuditDelivery, AuditHead, AuditQuery, BundleRecord, Labels, NodeRecord, ReportStatus, Rollout, StoredRecord, Target, TokenRecord } from '../types.ts';
 
 /** What a node reports about its policy. */
@@ -66,6 +67,9 @@ export interface RollbackResult {
 }
 
 export interface Store {
+  /** Operators, console sessions, login throttling (operator-store.ts). */
+  readonly operators: OperatorStore;
+
   /** Creates the tables if missing; checks the schema version. */
   init(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,63 @@
+// The operator part of the store, on every store kind (SQLite and, when reachable, PostgreSQL).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OperatorRecord } from '../../../../src/adk/orchestrator/store/operator-store.ts';
+import { freshStore, STORE_KINDS } from '../helpers.ts';
+
+const T0 = 1_700_000_000_000;
+const op = (name: string, over: Partial<OperatorRecord> = {}): OperatorRecord => ({ name, role: 'admin', passwordHash: `scrypt$${name}`, tokenHash: null, createdAt: T0, ...over });
+const ev = (action: string) => [{ time: T0, actor: 'admin', action, detail: {} }];
+
+for (const kind of STORE_KINDS) {
+  describe(`operator store: ${kind.name}`, { skip: kind.skip }, () => {
+    test('operators: create once, look up by name and token, list, remove (with their sessions); each change logged', async () => {
+      const s = await freshStore(kind);
+      await s.operators.createOperator(op('alice'), ev('operator.add'));
+      await s.operators.createOperator(op('bob', { role: 'viewer' }), ev('operator.add'));
+      await assert.rejects(s.operators.createOperator(op('alice'), ev('operator.add')), { code: 'operator_exists' });
+      assert.deepEqual((await s.operators.listOperators()).map((o) => [o.name, o.role]), [['alice', 'admin'], ['bob', 'viewer']]);
+      await s.operators.setOperatorToken('bob', 'th-bob', ev('operator.token'));
+      assert.equal((await s.operators.operatorByToken('th-bob'))?.name, 'bob');
+      assert.equal(await s.operators.operatorByToken('th-nobody'), null);
+      await assert.rejects(s.operators.setOperatorToken('carol', 'x', ev('operator.token')), { code: 'operator_not_found' });
+      await s.operators.createSession({ hash: 'sh-bob', operator: 'bob', createdAt: T0, expiresAt: T0 + 1000, lastSeen: T0 }, []);
+      assert.equal((await s.operators.getSession('sh-bob'))?.role, 'viewer');
+      await s.operators.removeOperator('bob', ev('operator.remove'));
+      assert.equal(await s.operators.getSession('sh-bob'), null, 'sessions go with their operator');
+      assert.equal(await s.operators.operatorByToken('th-bob'), null);
+      await assert.rejects(s.operators.removeOperator('bob', ev('operator.remove')), { code: 'operator_not_found' });
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['operator.add', 'operator.add', 'operator.token', 'operator.remove']);
+    });
+
+    test('sessions: touched forward only, deleted once, expired by absolute or idle time', async () => {
+      const s = await freshStore(kind);
+      await s.operators.createOperator(op('alice'), []);
+      await s.operators.createSession({ hash: 'a', operator: 'alice', createdAt: T0, expiresAt: T0 + 10_000, lastSeen: T0 }, ev('operator.login'));
+      await s.operators.createSession({ hash: 'b', operator: 'alice', createdAt: T0, expiresAt: T0 + 10_000, lastSeen: T0 }, []);
+      await s.operators.createSession({ hash: 'c', operator: 'alice', createdAt: T0, expiresAt: T0 + 2_000, lastSeen: T0 }, []);
+      await s.operators.touchSession('a', T0 + 5_000);
+      await s.operators.touchSession('a', T0 + 1_000);
+      assert.equal((await s.operators.getSession('a'))?.lastSeen, T0 + 5_000);
+      // At T0+3000 with 2.5 s idle: c is past its end, b idle; a was seen at T0+5000.
+      await s.operators.deleteExpiredSessions(T0 + 3_000, 2_500);
+      assert.deepEqual([await s.operators.getSession('b'), await s.operators.getSession('c')], [null, null]);
+      assert.ok(await s.operators.getSession('a'));
+      await s.operators.deleteSession('a', ev('operator.logout'));
+      await s.operators.deleteSession('a', ev('operator.logout'));
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['operator.login', 'operator.logout'], 'a second logout logs nothing');
+    });
+
+    test('login failures: counted per key, restarted after the forget window, cleared on success', async () => {
+      const s = await freshStore(kind);
+      for (let i = 0; i < 3; i++) await s.operators.recordLoginFailure('operator:alice', T0 + i, T0 - 1000);
+      await s.operators.recordLoginFailure('client:10.0.0.1', T0, T0 - 1000);
+      assert.deepEqual(await s.operators.loginFailures(['operator:alice', 'client:10.0.0.1', 'client:other']), [
+        { key: 'operator:alice', count: 3, lastAt: T0 + 2 }, { key: 'client:10.0.0.1', count: 1, lastAt: T0 },
+      ]);
+      await s.operators.recordLoginFailure('operator:alice', T0 + 5000, T0 + 10);
+      assert.equal((await s.operators.loginFailures(['operator:alice']))[0]!.count, 1, 'old failures forgotten');
+      await s.operators.clearLoginFailures('operator:alice');
+      assert.deepEqual(await s.operators.loginFailures(['operator:alice']), []);
+    });
+  });
+}
