@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { durationMs } from '../common/duration.ts';
 import { AutonomyError } from '../common/errors.ts';
 import { loadPrivateKey, loadPublicKey } from '../common/ed25519.ts';
 
@@ -46,21 +47,16 @@ const FIELDS = new Set([
 ]);
 const PEER_FIELDS = new Set(['id', 'address', 'public_key_file', 'public_key']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 
 function fail(file: string, field: string, message: string, cause?: unknown): never {
   throw new AutonomyError('config_invalid', `${file}: ${field}: ${message}`, cause === undefined ? {} : { cause });
 }
 
-/** Parses `250ms`, `1s`, `5m`, `2h`, `7d` (or a bare number of milliseconds). */
+/** Parses `250ms`, `1s`, `5m`, `2h`, `7d` (or a number of milliseconds), or undefined. */
 export function parseDuration(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(v);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNITS[m[2]!]!;
-  return Number.isSafeInteger(Math.round(ms)) ? Math.round(ms) : undefined;
+  return typeof v === 'string' ? durationMs(v) : undefined;
 }
 
 /** Parses a byte count: an integer, or `512MiB`, `10GB`, `64KiB`. */

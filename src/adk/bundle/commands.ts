@@ -1,6 +1,7 @@
 // The work behind the bundle CLI commands: keygen, bundle build/verify/inspect, test, and
 // policy activate/status/history/rollback. Each returns its exit code.
 import { readFileSync, renameSync, statSync } from 'node:fs';
+import { parseDuration } from '../../common/duration.ts';
 import { AutonomyError, ExitCode, isAutonomyError } from '../../common/errors.ts';
 import { keyId, loadPublicKey, writeKeyPair } from '../../common/ed25519.ts';
 import { loadPaths } from '../policy/loader.ts';
@@ -148,7 +149,7 @@ async function withStore<T>(o: StoreOpts, f: (store: PolicyStore) => Promise<T>)
       trust: loadTrust(o.trust ?? []),
       ordering: ordering as OrderingName,
       log: walActivationLog(wal),
-      ...(o.maxAge !== undefined ? { maxAgeMs: parseDuration(o.maxAge) } : {}),
+      ...(o.maxAge !== undefined ? { maxAgeMs: parseDuration(o.maxAge, '--max-age', 'usage_error') } : {}),
     });
     return await f(store);
   } finally {
@@ -190,7 +191,7 @@ export async function runRollback(o: StoreOpts & { to?: string }): Promise<numbe
 /** `autonomy policy status`: exit 1 when no version is active (or it fails to verify). */
 export async function runStatus(o: StoreOpts & { json?: boolean }): Promise<number> {
   const verify = (o.trust ?? []).length > 0;
-  const store = openPolicyStore({ dir: o.state, trust: verify ? loadTrust(o.trust!) : [], ...(o.maxAge !== undefined ? { maxAgeMs: parseDuration(o.maxAge) } : {}) });
+  const store = openPolicyStore({ dir: o.state, trust: verify ? loadTrust(o.trust!) : [], ...(o.maxAge !== undefined ? { maxAgeMs: parseDuration(o.maxAge, '--max-age', 'usage_error') } : {}) });
   const s = await store.status({ verify });
   if (o.json) out(`${JSON.stringify(s, null, 2)}\n`);
   else printStatus(s, verify);
@@ -242,13 +243,6 @@ function parseSequence(s: string): number {
   return n;
 }
 
-/** '90s', '15m', '24h', '7d' or plain milliseconds. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s);
-  if (!m) throw usage(`bad duration ${s}: use e.g. 90s, 15m, 24h, 7d`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-  return Number(m[1]) * unit;
-}
 
 function formatAge(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AutonomyError } from '../../common/errors.ts';
 import { SIGNATURES_FILE } from '../bundle/index.ts';
-import { parseDuration } from '../bundle/commands.ts';
+import { parseDuration } from '../../common/duration.ts';
 import { devPolicySource, storePolicySource, type StorePolicySource } from './bundle-source.ts';
 import { attachNodeAgent } from './node-attach.ts';
 import { checkExposure, parseAddr, parseMillis } from './config.ts';
@@ -74,7 +74,7 @@ export async function openPolicyAndLog(
   walOptions: WalLogOptions,
   say: (line: string) => void,
 ): Promise<{ policy: PolicySource; store: StorePolicySource | null; log: DecisionLog & { readonly wal: Wal }; unsignedDir: boolean }> {
-  const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge);
+  const maxAgeMs = o.maxAge === undefined ? undefined : parseDuration(o.maxAge, '--max-age');
   const policyPath = o.policy === undefined ? undefined : resolve(o.policy);
   const unsignedDir = policyPath !== undefined && isUnsignedDir(policyPath, o.policy!);
   if (unsignedDir && o.orchestrator !== undefined) throw new AutonomyError('bad_config', '--orchestrator needs the signed-bundle store; it cannot follow an orchestrator while serving an unsigned --dev directory');

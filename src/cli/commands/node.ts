@@ -27,8 +27,8 @@ export function registerNode(program: Command): void {
     .option('--state <dir>', 'state directory of this enrolled node (default: $AUTONOMY_STATE_DIR or ./.autonomy)')
     .option('--every <duration>', 'pause between rounds', '2s')
     .action(async (o: { orchestrator: string; edge: string; state?: string; every: string }) => {
-      const { parseDuration } = await import('../../adk/bundle/commands.ts');
+      const { parseDuration } = await import('../../common/duration.ts');
       const { runGateway } = await import('../../adk/runtime/node-gateway.ts');
-      process.exitCode = await runGateway({ state: stateDir(o.state), orchestrator: o.orchestrator, edgeConfig: o.edge, everyMs: parseDuration(o.every), say: (l) => process.stderr.write(`autonomy: ${l}\n`) });
+      process.exitCode = await runGateway({ state: stateDir(o.state), orchestrator: o.orchestrator, edgeConfig: o.edge, everyMs: parseDuration(o.every, '--every'), say: (l) => process.stderr.write(`autonomy: ${l}\n`) });
     });
 }

@@ -37,12 +37,3 @@ export function phaseEnds(phases: readonly PhaseSpec[], n: number): number[] {
   });
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `500ms`, `90s`, `5m`, `1h`, `2d` (or `0`) into milliseconds. */
-export function parseDuration(text: string, flag = 'duration'): number {
-  if (text === '0') return 0;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new AutonomyError('bad_duration', `${flag}: ${JSON.stringify(text)} is not a duration such as 90s, 5m or 1h`);
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
-}

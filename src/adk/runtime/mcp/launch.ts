@@ -5,7 +5,7 @@ import { AutonomyError } from '../../../common/errors.ts';
 import { isLoopback, parseAddr, parseMillis } from '../config.ts';
 import { Decider } from '../decision.ts';
 import { openPolicyAndLog } from '../launch.ts';
-import { parseDuration } from '../../bundle/commands.ts';
+import { parseDuration } from '../../../common/duration.ts';
 import type { DecisionLog } from '../decision-log.ts';
 import type { PolicySource } from '../policy-source.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, runStdioProxy } from './stdio.ts';
@@ -91,7 +91,7 @@ export async function runMcpHttp(upstream: string, listenAddr: string, o: McpOpt
   const listen = parseAddr(listenAddr);
   if (!isLoopback(listen.host)) throw new AutonomyError('bad_config', `--listen ${listenAddr}: the local MCP endpoint has no authentication of its own, so it listens on loopback only`);
   const maxMessageBytes = o.maxMessageBytes === undefined ? DEFAULT_MAX_MESSAGE_BYTES : parseBytes(o.maxMessageBytes);
-  const sessionIdleMs = o.sessionIdle === undefined ? undefined : parseDuration(o.sessionIdle);
+  const sessionIdleMs = o.sessionIdle === undefined ? undefined : parseDuration(o.sessionIdle, '--session-idle');
   if (sessionIdleMs === 0) throw new AutonomyError('bad_config', '--session-idle must be more than 0');
   const { decider, policy, log } = await openCore(o);
   const stopReload = reloadOnHup(policy);

@@ -20,7 +20,7 @@ async function labelsOf(text: string | undefined, what: string): Promise<Record<
 
 async function duration(text: string | undefined, flag: string): Promise<number> {
   if (text === undefined) return 0;
-  const { parseDuration } = await import('../../../adk/orchestrator/rollout/phases.ts');
+  const { parseDuration } = await import('../../../common/duration.ts');
   return parseDuration(text, flag);
 }
 

@@ -25,7 +25,7 @@ export function registerServe(program: Command): void {
     .option('--audit-retention <duration>', 'prune fleet audit records older than this, e.g. 90d (each node\'s chain stays verifiable from its anchor; default: keep all)')
     .action(async (o: { db?: string; addr?: string; adminTokenFile?: string; tick: string; offlineAfter: string; auditRetention?: string }) => {
       const { startOrchestrator, loadOrCreateAdminToken } = await import('../../../adk/orchestrator/index.ts');
-      const { parseDuration } = await import('../../../adk/orchestrator/rollout/phases.ts');
+      const { parseDuration } = await import('../../../common/duration.ts');
       const { redactUrl } = await import('../../../adk/orchestrator/store/postgres.ts');
       const db = o.db ?? process.env['AUTONOMY_ORCHESTRATOR_DB'] ?? join(homeDir(), 'orchestrator.db');
       const { host, port } = parseAddr(o.addr ?? `127.0.0.1:${DEFAULT_PORT}`);
