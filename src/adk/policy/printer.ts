@@ -88,7 +88,7 @@ export function printTerm(t: Term): string {
     case 'boolean':
       return String(t.value);
     case 'number':
-      return t.text.startsWith('-') || /^\d/.test(t.text) ? t.text : formatNumber(t.value);
+      return t.text.startsWith('-') || /^\d/.test(t.text) ? t.text : (typeof t.value === 'object' ? t.value.toString() : formatNumber(t.value));
     case 'string':
       return t.raw && !t.value.includes('`') ? `\`${t.value}\`` : JSON.stringify(t.value);
     case 'var':
