@@ -158,11 +158,11 @@ export function keyOf(v: Value): string {
       return v ? `${ESC}t` : `${ESC}f`;
     case 'object': {
       if (v === null) return `${ESC}n`;
-      // Never equal to a double or bigint (it exists only where those would differ), so its own space.
-      if (v instanceof ExactDecimal) return `${ESC}#d${v.coef}e${v.exp}`;
       const cached = compositeKeys.get(v);
       if (cached !== undefined) return cached;
       let k: string;
+      // An ExactDecimal never equals a double or bigint (it exists only where those would differ): own key space.
+      if (v instanceof ExactDecimal) return `${ESC}#d${v.coef}e${v.exp}`;
       if (Array.isArray(v)) {
         k = `${ESC}[${(v as readonly Value[]).map(lenPrefixed).join('')}]`;
       } else if (v instanceof ObjectValue) {
@@ -296,7 +296,7 @@ export function compare(a: Value, b: Value): number {
     case 1:
       return a === b ? 0 : a === false ? -1 : 1;
     case 2:
-      if (a instanceof ExactDecimal || b instanceof ExactDecimal) return compareExact(a as number | ExactDecimal, b as number | ExactDecimal);
+      if (typeof a === 'object' || typeof b === 'object') return compareExact(a as number | ExactDecimal, b as number | ExactDecimal);
       return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
     case 3:
       return compareStrings(a as string, b as string);
@@ -345,7 +345,6 @@ export function equal(a: Value, b: Value): boolean {
     return (typeof b === 'number' || typeof b === 'bigint') && a == b;
   }
   if (a === null || b === null || typeof b !== 'object') return false;
-  if (a instanceof ExactDecimal) return b instanceof ExactDecimal && a.coef === b.coef && a.exp === b.exp;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i])) return false;
@@ -359,6 +358,7 @@ export function equal(a: Value, b: Value): boolean {
     }
     return true;
   }
+  if (a instanceof ExactDecimal) return b instanceof ExactDecimal && a.coef === b.coef && a.exp === b.exp;
   if (!(b instanceof SetValue) || (a as SetValue).size !== b.size) return false;
   for (const ks of (a as SetValue).items.keys()) if (!b.items.has(ks)) return false;
   return true;
