@@ -2,82 +2,105 @@
 // inference across expressions. A constant, a collection written out, a template string or
 // another builtin's declared result has a known type; a builtin argument whose known type the
 // builtin's signature cannot accept (`"a" + 1`, `count(1)`, `concat(",", [1, 2])`) is a
-// rego_type_error before evaluation, as in OPA. Anything of unknown type (variables, refs,
-// user functions) is left to the run-time checks.
+// rego_type_error before evaluation, as in OPA. A variable assigned such a term (`x := "a"`) or
+// bound as a builtin's output takes its type. Anything of unknown type (refs, user functions) is
+// left to the run-time checks.
 import { ExactDecimal } from '../decimal.ts';
 import { formatType, type Type } from '../types.ts';
 import { ObjectValue, SetValue, typeName, type Value } from '../value.ts';
 import type { IR, Lit } from './ir.ts';
 import { compileError } from './resolve.ts';
 
+/** Static types of local slots, learned from assignments and builtin outputs. */
+type Env = Map<number, Type>;
+
 /** Checks every builtin call in a rule's (or query's) body and head terms. */
-export function checkTypes(lits: readonly Lit[], terms: readonly IR[] = []): void {
-  for (const l of lits) checkLit(l);
-  for (const t of terms) checkTerm(t);
+export function checkTypes(lits: readonly Lit[], terms: readonly IR[] = [], outer: Env = new Map()): void {
+  const env = learn(lits, new Map(outer));
+  for (const l of lits) checkLit(l, env);
+  for (const t of terms) checkTerm(t, env);
 }
 
-function checkLit(l: Lit): void {
+/** Adds the types of variables a body assigns terms of known type, or binds as builtin outputs. */
+function learn(lits: readonly Lit[], env: Env): Env {
+  const bind = (t: IR, type: Type): void => {
+    if (t.k === 'local' && t.name !== '_' && type.kind !== 'any' && !env.has(t.slot)) env.set(t.slot, type);
+  };
+  for (const l of lits) {
+    if (l.neg) continue;
+    if (l.k === 'unify') {
+      bind(l.a, staticType(l.b, env));
+      bind(l.b, staticType(l.a, env));
+    } else if (l.k === 'expr' && l.term.k === 'call' && l.term.target.kind === 'builtin') {
+      const decl = l.term.target.decl;
+      if (decl.result && !decl.variadic && l.term.args.length === decl.args.length + 1) bind(l.term.args[decl.args.length]!, decl.result);
+    }
+  }
+  return env;
+}
+
+function checkLit(l: Lit, env: Env): void {
   switch (l.k) {
     case 'expr':
-      checkTerm(l.term);
+      checkTerm(l.term, env);
       break;
     case 'unify':
-      checkTerm(l.a);
-      checkTerm(l.b);
+      checkTerm(l.a, env);
+      checkTerm(l.b, env);
       break;
     case 'somein':
-      if (l.key) checkTerm(l.key);
-      checkTerm(l.value);
-      checkTerm(l.coll);
+      if (l.key) checkTerm(l.key, env);
+      checkTerm(l.value, env);
+      checkTerm(l.coll, env);
       break;
     case 'every':
-      checkTerm(l.domain);
-      checkTypes(l.body);
+      checkTerm(l.domain, env);
+      checkTypes(l.body, [], env);
       break;
     case 'block':
-      checkTypes(l.body);
+      checkTypes(l.body, [], env);
       break;
     case 'nop':
       break;
   }
-  for (const w of l.with) checkTerm(w.value);
+  for (const w of l.with) checkTerm(w.value, env);
 }
 
-function checkTerm(t: IR): void {
+function checkTerm(t: IR, env: Env): void {
   switch (t.k) {
     case 'ref':
-      checkTerm(t.head);
-      for (const p of t.path) checkTerm(p);
+      checkTerm(t.head, env);
+      for (const p of t.path) checkTerm(p, env);
       break;
     case 'array':
     case 'set':
-      for (const i of t.items) checkTerm(i);
+      for (const i of t.items) checkTerm(i, env);
       break;
     case 'object':
       for (const [k, v] of t.entries) {
-        checkTerm(k);
-        checkTerm(v);
+        checkTerm(k, env);
+        checkTerm(v, env);
       }
       break;
     case 'compr':
-      checkTerm(t.head);
-      checkTypes(t.body);
+      checkTerm(t.head, env);
+      checkTypes(t.body, [], env);
       break;
     case 'ocompr':
-      checkTerm(t.key);
-      checkTerm(t.value);
-      checkTypes(t.body);
+      checkTerm(t.key, env);
+      checkTerm(t.value, env);
+      checkTypes(t.body, [], env);
       break;
     case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') checkLit(p);
+      for (const p of t.parts) if (typeof p !== 'string') checkLit(p, env);
       break;
     case 'call': {
-      for (const a of t.args) checkTerm(a);
+      for (const a of t.args) checkTerm(a, env);
       if (t.target.kind !== 'builtin' || t.target.decl.variadic) break;
       const decl = t.target.decl;
-      const bad = decl.args.some((want, i) => i < t.args.length && fits(t.args[i]!, want) === false);
+      const bad = decl.args.some((want, i) => i < t.args.length && fits(t.args[i]!, want, env) === false);
       if (bad) {
-        const have = decl.args.map((_, i) => (i < t.args.length ? formatType(staticType(t.args[i]!)) : '???'));
+        const have = decl.args.map((_, i) => (i < t.args.length ? formatType(staticType(t.args[i]!, env)) : '???'));
         const want = decl.args.map(formatType);
         if (decl.result) {
           have.push('???');
@@ -93,9 +116,9 @@ function checkTerm(t: IR): void {
 }
 
 /** Whether a term's value certainly fits a type (true), certainly cannot (false), or may (undefined). */
-function fits(t: IR, want: Type): boolean | undefined {
+function fits(t: IR, want: Type, env: Env): boolean | undefined {
   if (want.kind === 'any') return true;
-  if (want.kind === 'or') return some(want.of.map((w) => fits(t, w)));
+  if (want.kind === 'or') return some(want.of.map((w) => fits(t, w, env)));
   switch (t.k) {
     case 'const':
       return valueFits(t.v, want);
@@ -104,16 +127,20 @@ function fits(t: IR, want: Type): boolean | undefined {
     case 'array':
     case 'set':
       if (want.kind !== t.k) return false;
-      return every(t.items.map((i) => fits(i, want.of)));
+      return every(t.items.map((i) => fits(i, want.of, env)));
     case 'object':
       if (want.kind !== 'object') return false;
-      return every(t.entries.flatMap(([k, v]) => [fits(k, want.key), fits(v, want.value)]));
+      return every(t.entries.flatMap(([k, v]) => [fits(k, want.key, env), fits(v, want.value, env)]));
     case 'compr':
       return want.kind === t.kind ? undefined : false;
     case 'ocompr':
       return want.kind === 'object' ? undefined : false;
     case 'call':
       return t.target.kind === 'builtin' && t.target.decl.result ? typeFits(t.target.decl.result, want) : undefined;
+    case 'local': {
+      const known = env.get(t.slot);
+      return known ? typeFits(known, want) : undefined;
+    }
     default:
       return undefined;
   }
@@ -155,7 +182,7 @@ function valueFits(v: Value, want: Type): boolean {
 }
 
 /** The static type of a term as far as it is known without inference (`any` otherwise). */
-function staticType(t: IR): Type {
+function staticType(t: IR, env: Env): Type {
   switch (t.k) {
     case 'const':
       return valueType(t.v);
@@ -163,11 +190,13 @@ function staticType(t: IR): Type {
       return { kind: 'string' };
     case 'array':
     case 'set':
-      return { kind: t.k, of: union(t.items.map(staticType)) };
+      return { kind: t.k, of: union(t.items.map((i) => staticType(i, env))) };
     case 'object':
-      return { kind: 'object', key: union(t.entries.map(([k]) => staticType(k))), value: union(t.entries.map(([, v]) => staticType(v))) };
+      return { kind: 'object', key: union(t.entries.map(([k]) => staticType(k, env))), value: union(t.entries.map(([, v]) => staticType(v, env))) };
     case 'call':
       return t.target.kind === 'builtin' && t.target.decl.result ? t.target.decl.result : { kind: 'any' };
+    case 'local':
+      return env.get(t.slot) ?? { kind: 'any' };
     default:
       return { kind: 'any' };
   }

@@ -23,6 +23,16 @@ test('a builtin argument of a known, unacceptable type is rego_type_error before
 test('arguments whose type is unknown or may fit are left to evaluation', () => {
   for (const ok of ['p := count(upper("a"))', 'p := 1 - {1}', 'p := concat(",", [x | x := input[_]])', 'p := startswith(input.x, "a")', 'p := object.get({}, "a", 1)', 'p := concat(",", split(input.s, "/"))', 'p := sum([])'])
     assert.doesNotThrow(() => compiles(ok), ok);
-  // A variable's type is not inferred here: the mismatch surfaces when the expression runs.
-  assert.throws(() => compiles('p if { x := "a"; x + 1 }').eval('data.t.p', { strictBuiltinErrors: true }), (e: unknown) => e instanceof AutonomyError && e.code === 'eval_type_error');
+  // A variable bound from input has no static type: the mismatch surfaces when the expression runs.
+  assert.throws(() => compiles('p if { x := input.s; x + 1 }').eval('data.t.p', { input: { s: 'a' }, strictBuiltinErrors: true }), (e: unknown) => e instanceof AutonomyError && e.code === 'eval_type_error');
+});
+
+test('variables take the type of what they are assigned or bound to as a builtin output', () => {
+  typeError('p if { x := "a"; x + 1 }', /plus: invalid argument\(s\)\n\thave: \(string, number/);
+  typeError('p if { y = 2; upper(y) }', /upper: invalid argument/);
+  typeError('p if { count([1], n); lower(n) }', /lower: invalid argument/);
+  // The type reaches nested bodies, and follows a chain of assignments.
+  typeError('p if { x := 1; y := x; ys := [z | z := upper(y)] }', /upper: invalid argument/);
+  // A negated assignment binds nothing; a variable from input stays unknown.
+  for (const ok of ['p if { y := input.y; not y = "a"; y + 1 }', 'p if { x := input.a; x + 1 }']) assert.doesNotThrow(() => compiles(ok), ok);
 });
