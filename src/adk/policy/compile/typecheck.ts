@@ -71,6 +71,7 @@ function checkTerm(t: IR, env: Env): void {
     case 'ref':
       checkTerm(t.head, env);
       for (const p of t.path) checkTerm(p, env);
+      checkRef(t, env);
       break;
     case 'array':
     case 'set':
@@ -112,6 +113,22 @@ function checkTerm(t: IR, env: Env): void {
     }
     default:
       break;
+  }
+}
+
+/**
+ * A reference into a value of known type must select something that type can have: nothing is
+ * inside a scalar, and an array has only number indexes (OPA: "undefined ref").
+ */
+function checkRef(t: Extract<IR, { k: 'ref' }>, env: Env): void {
+  let type = staticType(t.head, env);
+  for (const p of t.path) {
+    const scalar = type.kind === 'null' || type.kind === 'boolean' || type.kind === 'number' || type.kind === 'string';
+    const badIndex = type.kind === 'array' && p.k === 'const' && typeName(p.v) !== 'number';
+    if (scalar || badIndex) throw compileError('rego_type_error', `undefined ref: ${formatType(type)} cannot be indexed by ${p.k === 'const' ? typeName(p.v) : 'a variable'}`, t.loc);
+    if (type.kind === 'array' || type.kind === 'set') type = type.of;
+    else if (type.kind === 'object') type = type.value;
+    else return;
   }
 }
 

@@ -36,3 +36,11 @@ test('variables take the type of what they are assigned or bound to as a builtin
   // A negated assignment binds nothing; a variable from input stays unknown.
   for (const ok of ['p if { y := input.y; not y = "a"; y + 1 }', 'p if { x := input.a; x + 1 }']) assert.doesNotThrow(() => compiles(ok), ok);
 });
+
+test('a reference into a value of known type must select what that type can hold', () => {
+  typeError('p if { x := 1; x.a }', /undefined ref: number cannot be indexed/);
+  typeError('p if { x := [1]; x.a }', /undefined ref: array\[number\] cannot be indexed by string/);
+  typeError('p := count("a").b', /undefined ref/);
+  for (const ok of ['p if { x := [1]; x[0] }', 'p := split("a,b", ",")[0]', 'p if { x := {"a": 1}; x.a }', 'p if { x := {1}; x[1] }', 'p := input.a.b', 'p := [1, 2][_]'])
+    assert.doesNotThrow(() => compiles(ok), ok);
+});
