@@ -39,6 +39,10 @@ test('exact decimals print as written and arrive exact through JSON input', () =
   assert.equal(toJSON(evalRule('t := type_name(1e-400)')!), '{"t":"number"}');
 });
 
+test('arithmetic and aggregates read an exact decimal at full precision', () => {
+  assert.equal(toJSON(evalRule('a := 1e-400 * 1e400\nb := 1e-400 + 1\nm := max([1e-400, 0])\ns := sum([1e-400, 1])')!), '{"a":1,"b":1,"m":1e-400,"s":1}');
+});
+
 test('property: exact comparison agrees with doubles wherever the doubles are faithful', () => {
   fc.assert(
     fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), (a, b) => {
