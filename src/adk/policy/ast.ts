@@ -1,12 +1,13 @@
 // The Rego abstract syntax tree. Every node carries its source location.
 import type { Location } from '../../common/errors.ts';
+import type { ExactDecimal } from './decimal.ts';
 
 export type Loc = Location;
 
 export type Term =
   | { readonly type: 'null'; readonly loc: Loc }
   | { readonly type: 'boolean'; readonly value: boolean; readonly loc: Loc }
-  | { readonly type: 'number'; readonly value: number | bigint; readonly text: string; readonly loc: Loc }
+  | { readonly type: 'number'; readonly value: number | bigint | ExactDecimal; readonly text: string; readonly loc: Loc }
   | { readonly type: 'string'; readonly value: string; readonly raw?: boolean; readonly loc: Loc }
   | VarTerm
   | RefTerm

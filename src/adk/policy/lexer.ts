@@ -201,7 +201,8 @@ function scanTemplate(src: string, i: number, at: Loc): { raw: string; end: numb
   while (j < n) {
     const c = src[j]!;
     if (c === quote) return { raw: src.slice(i + 1, j), end: j + 1 };
-    if (quote === '"' && c === '\\') {
+    // `\{` is a literal brace in both kinds of template; `"` templates escape everything else too.
+    if (c === '\\' && (quote === '"' || src[j + 1] === '{')) {
       j += 2;
       continue;
     }

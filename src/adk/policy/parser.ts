@@ -1,7 +1,7 @@
 // Rego v1 parser: tokens → AST, with a location on every node and OPA's error code
 // (rego_parse_error) on every failure.
-import type { AutonomyError } from '../../common/errors.ts';
-import type { Body, CallTerm, Expr, Import, Loc, Module, RefTerm, Rule, RuleHead, Term, VarTerm, WithModifier } from './ast.ts';
+import { AutonomyError } from '../../common/errors.ts';
+import type { Body, Expr, Import, Loc, Module, RefTerm, Rule, RuleHead, Term, VarTerm, WithModifier } from './ast.ts';
 import { parseError, scan, scanString, tokenize, type Token } from './lexer.ts';
 import { annotationBlocks, normalise, type AnnotationBlock } from './annotations.ts';
 import { parseNumber } from './value.ts';
@@ -324,24 +324,20 @@ class Parser {
 
   private expr(): Expr {
     const loc = this.tok.loc;
-    const lhs = this.term();
+    const lhs = this.term(true);
     if (this.isOp(',')) {
-      // `k, v in coll` as an expression: membership with key.
+      // `k, v` not followed by `in`: the only expression a comma may continue.
       this.next();
-      const value = this.termRelation();
-      if (!this.isKw('in')) throw this.unexpected('expected in');
-      this.next();
-      const coll = this.termRelation();
-      const call: CallTerm = { type: 'call', op: ['internal', 'member_3'], args: [lhs, value, coll], loc };
-      return { kind: 'term', term: call, negated: false, with: [], loc };
+      this.termRelation();
+      throw this.unexpected('expected in');
     }
     if (this.isOp(':=')) {
       this.next();
-      return { kind: 'assign', lhs, rhs: this.term(), negated: false, with: [], loc };
+      return { kind: 'assign', lhs, rhs: this.term(true), negated: false, with: [], loc };
     }
     if (this.isOp('=')) {
       this.next();
-      return { kind: 'unify', lhs, rhs: this.term(), negated: false, with: [], loc };
+      return { kind: 'unify', lhs, rhs: this.term(true), negated: false, with: [], loc };
     }
     return { kind: 'term', term: lhs, negated: false, with: [], loc };
   }
@@ -394,15 +390,43 @@ class Parser {
 
   // ---- terms ---------------------------------------------------------------------------------
 
-  /** A term, including infix operators and `in`. */
-  term(): Term {
-    const lhs = this.termRelation();
-    if (this.isKw('in')) {
+  /**
+   * A term, including infix operators and `in`, which chains to the left (`a in b in c` tests
+   * `(a in b) in c`). Where a comma cannot separate list items (`keyVal`: an expression, the
+   * operands of `=`/`:=`, parentheses), `k, v in coll` is membership with a key, as in OPA.
+   */
+  term(keyVal = false): Term {
+    let lhs = this.termRelation();
+    for (;;) {
+      if (keyVal && this.isOp(',')) {
+        const mark = this.pos;
+        this.next();
+        const value = this.attempt(() => this.termRelation());
+        if (value !== undefined && this.isKw('in')) {
+          this.next();
+          lhs = { type: 'call', op: ['internal', 'member_3'], args: [lhs, value, this.termRelation()], loc: lhs.loc };
+          continue;
+        }
+        this.pos = mark;
+      }
+      if (!this.isKw('in')) return lhs;
       const t = this.next();
-      const rhs = this.termRelation();
-      return { type: 'call', op: ['internal', 'member_2'], args: [lhs, rhs], infix: 'in', loc: t.loc };
+      lhs = { type: 'call', op: ['internal', 'member_2'], args: [lhs, this.termRelation()], infix: 'in', loc: t.loc };
     }
-    return lhs;
+  }
+
+  /** The result of a parse step, or undefined (and nothing consumed) if it fails. */
+  private attempt<R>(f: () => R): R | undefined {
+    const mark = this.pos;
+    const depth = this.depth;
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof AutonomyError)) throw e;
+      this.pos = mark;
+      this.depth = depth;
+      return undefined;
+    }
   }
 
   private termRelation(): Term {
@@ -499,7 +523,7 @@ class Parser {
         else if (t.text === '{') term = this.braceTerm();
         else if (t.text === '(') {
           this.next();
-          term = this.scoped(false, () => this.term());
+          term = this.scoped(false, () => this.term(true));
           this.expect(')');
         } else throw this.unexpected('expected term');
         break;
@@ -642,12 +666,13 @@ class Parser {
     const isRaw = t.text === '`';
     while (i < raw.length) {
       const c = raw[i]!;
+      // Braces escaped with a backslash are text: `\{` in both kinds of template, `\}` in "…" ones.
+      if (c === '\\' && (raw[i + 1] === '{' || (!isRaw && raw[i + 1] === '}'))) {
+        text += raw[i + 1];
+        i += 2;
+        continue;
+      }
       if (!isRaw && c === '\\') {
-        if (raw[i + 1] === '{') {
-          text += '{';
-          i += 2;
-          continue;
-        }
         const len = raw[i + 1] === 'u' ? 6 : 2;
         text += scanString(`"${raw.slice(i, i + len)}"`, 0, t.loc).value;
         i += len;

@@ -53,7 +53,8 @@ export function printExpr(e: Expr, indent = ''): string {
   let s: string;
   switch (e.kind) {
     case 'term':
-      s = printTerm(e.term);
+      // A literal `k, v in coll` needs no parentheses; everywhere else its comma would separate items.
+      s = isMemberWithKey(e.term) ? printMemberWithKey(e.term) : printTerm(e.term);
       break;
     case 'assign':
       s = `${printTerm(e.lhs)} := ${printTerm(e.rhs)}`;
@@ -87,7 +88,7 @@ export function printTerm(t: Term): string {
     case 'boolean':
       return String(t.value);
     case 'number':
-      return t.text.startsWith('-') || /^\d/.test(t.text) ? t.text : formatNumber(t.value);
+      return t.text.startsWith('-') || /^\d/.test(t.text) ? t.text : (typeof t.value === 'object' ? t.value.toString() : formatNumber(t.value));
     case 'string':
       return t.raw && !t.value.includes('`') ? `\`${t.value}\`` : JSON.stringify(t.value);
     case 'var':
@@ -112,12 +113,20 @@ export function printTerm(t: Term): string {
         const prec = PRECEDENCE[t.infix]!;
         return `${printOperand(t.args[0]!, prec)} ${t.infix} ${printOperand(t.args[1]!, prec + 1)}`;
       }
-      if (t.op.join('.') === 'internal.member_3') return `${printTerm(t.args[0]!)}, ${printOperand(t.args[1]!, 1)} in ${printOperand(t.args[2]!, 1)}`;
+      if (isMemberWithKey(t)) return `(${printMemberWithKey(t)})`;
       return `${t.op.join('.')}(${t.args.map(printTerm).join(', ')})`;
     }
     case 'template':
       return `$"${t.parts.map((p) => (typeof p === 'string' ? escapeTemplate(p) : `{${printExpr(p)}}`)).join('')}"`;
   }
+}
+
+function isMemberWithKey(t: Term): t is Term & { type: 'call' } {
+  return t.type === 'call' && t.op.join('.') === 'internal.member_3';
+}
+
+function printMemberWithKey(t: Term & { type: 'call' }): string {
+  return `${printTerm(t.args[0]!)}, ${printOperand(t.args[1]!, 1)} in ${printOperand(t.args[2]!, 1)}`;
 }
 
 const KEYWORDS = new Set(['package', 'import', 'as', 'default', 'else', 'not', 'some', 'with', 'if', 'contains', 'in', 'every', 'true', 'false', 'null']);

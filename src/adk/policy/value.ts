@@ -2,8 +2,10 @@
 // stay exact); arrays are plain JS arrays; objects and sets are keyed by a canonical key string
 // so that composite keys work and key order never leaks into results.
 
-/** A Rego value. */
-export type Value = null | boolean | number | bigint | string | readonly Value[] | ObjectValue | SetValue;
+import { compareExact, exactIfLossy, ExactDecimal } from './decimal.ts';
+
+/** A Rego value. Numbers are doubles, bigints (integers beyond 2^53) or, rarely, ExactDecimals. */
+export type Value = null | boolean | number | bigint | ExactDecimal | string | readonly Value[] | ObjectValue | SetValue;
 
 /** Marks key strings that are not plain strings; plain string keys map to themselves. */
 const ESC = '\u0001';
@@ -159,6 +161,8 @@ export function keyOf(v: Value): string {
       const cached = compositeKeys.get(v);
       if (cached !== undefined) return cached;
       let k: string;
+      // An ExactDecimal never equals a double or bigint (it exists only where those would differ): own key space.
+      if (v instanceof ExactDecimal) return `${ESC}#d${v.coef}e${v.exp}`;
       if (Array.isArray(v)) {
         k = `${ESC}[${(v as readonly Value[]).map(lenPrefixed).join('')}]`;
       } else if (v instanceof ObjectValue) {
@@ -195,7 +199,7 @@ export function num(x: number | bigint): number | bigint {
 }
 
 export function isNumber(v: Value | undefined): v is number | bigint {
-  return typeof v === 'number' || typeof v === 'bigint';
+  return typeof v === 'number' || typeof v === 'bigint' || v instanceof ExactDecimal;
 }
 
 /** True for integral numbers (bigint, or a number with no fraction). */
@@ -204,7 +208,7 @@ export function isInteger(v: number | bigint): boolean {
 }
 
 /** Parses a Rego/JSON number literal exactly where it is an integer. */
-export function parseNumber(text: string): number | bigint {
+export function parseNumber(text: string): number | bigint | ExactDecimal {
   if (/^-?\d+$/.test(text)) {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : num(BigInt(text));
@@ -221,7 +225,8 @@ export function parseNumber(text: string): number | bigint {
       return num(m[1] === '-' ? -v : v);
     }
   }
-  return num(Number(text));
+  const d = Number(text);
+  return exactIfLossy(text, d) ?? num(d);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +245,7 @@ export function typeName(v: Value): string {
     default:
       if (v === null) return 'null';
       if (Array.isArray(v)) return 'array';
+      if (v instanceof ExactDecimal) return 'number';
       return v instanceof ObjectValue ? 'object' : 'set';
   }
 }
@@ -256,6 +262,7 @@ function rank(v: Value): number {
     default:
       if (v === null) return 0;
       if (Array.isArray(v)) return 6;
+      if (v instanceof ExactDecimal) return 2;
       return v instanceof ObjectValue ? 7 : 8;
   }
 }
@@ -289,6 +296,7 @@ export function compare(a: Value, b: Value): number {
     case 1:
       return a === b ? 0 : a === false ? -1 : 1;
     case 2:
+      if (typeof a === 'object' || typeof b === 'object') return compareExact(a as number | ExactDecimal, b as number | ExactDecimal);
       return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
     case 3:
       return compareStrings(a as string, b as string);
@@ -350,6 +358,7 @@ export function equal(a: Value, b: Value): boolean {
     }
     return true;
   }
+  if (a instanceof ExactDecimal) return b instanceof ExactDecimal && a.coef === b.coef && a.exp === b.exp;
   if (!(b instanceof SetValue) || (a as SetValue).size !== b.size) return false;
   for (const ks of (a as SetValue).items.keys()) if (!b.items.has(ks)) return false;
   return true;
@@ -381,7 +390,7 @@ export function fromJS(x: unknown): Value {
     case 'object': {
       if (x === null) return null;
       if (Array.isArray(x)) return x.map(fromJS);
-      if (x instanceof ObjectValue || x instanceof SetValue) return x;
+      if (x instanceof ObjectValue || x instanceof SetValue || x instanceof ExactDecimal) return x;
       const o = new ObjectValue();
       for (const k of Object.keys(x)) o.vals.set(keyOf(k), fromJS((x as Record<string, unknown>)[k]));
       // keyOf only escapes strings starting with \u0001; record those keys.
@@ -415,12 +424,13 @@ export function fromJSLazy(x: unknown): Value {
   }
 }
 
-/** Parses JSON text into a Rego value, keeping integers beyond 2^53 exact. */
+/** Parses JSON text into a Rego value, keeping integers beyond 2^53 and over-long decimals exact. */
 export function parseJSON(text: string): Value {
-  if (!/\d{16,}/.test(text)) return fromJS(JSON.parse(text));
+  if (!/\d{16,}|[eE][+-]?\d{3}/.test(text)) return fromJS(JSON.parse(text));
   const reviver = function (this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
-    if (typeof value === 'number' && context?.source && /^-?\d{16,}$/.test(context.source)) return BigInt(context.source);
-    return value;
+    if (typeof value !== 'number' || !context?.source) return value;
+    if (/^-?\d{16,}$/.test(context.source)) return BigInt(context.source);
+    return exactIfLossy(context.source, value) ?? value;
   };
   return fromJS(JSON.parse(text, reviver as (this: unknown, key: string, value: unknown) => unknown));
 }
@@ -431,6 +441,7 @@ export function toJS(v: Value): unknown {
     case 'object': {
       if (v === null) return null;
       if (Array.isArray(v)) return v.map(toJS);
+      if (v instanceof ExactDecimal) return v.toNumber();
       if (v instanceof ObjectValue) {
         const out: Record<string, unknown> = {};
         for (const [k, val] of sortedEntries(v)) out[typeof k === 'string' ? k : toJSON(k)] = toJS(val);
@@ -460,6 +471,7 @@ function writeJSON(v: Value, step: string, nl: string): string {
       return v ? 'true' : 'false';
     default: {
       if (v === null) return 'null';
+      if (v instanceof ExactDecimal) return v.toString();
       let items: string[];
       let open: string;
       let close: string;
@@ -490,6 +502,7 @@ export function formatValue(v: Value): string {
       return v ? 'true' : 'false';
     default: {
       if (v === null) return 'null';
+      if (v instanceof ExactDecimal) return v.toString();
       if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
       // OPA prints object keys in sorted order (ast object String() walks sortedKeys()).
       if (v instanceof ObjectValue) return `{${sortedEntries(v).map(([k, val]) => `${formatValue(k)}: ${formatValue(val)}`).join(', ')}}`;

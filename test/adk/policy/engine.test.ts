@@ -116,3 +116,16 @@ test('iteration inside one literal is charged per element against the step budge
     assert.ok(p.eval(rule, { input: { xs: xs.slice(0, 100) }, budget: { maxSteps: 50_000 } }).length === 1, rule);
   }
 });
+
+test('reading a subtree merges base data with the rules below it; base data wins where both hold a scalar', () => {
+  const p = compile(
+    [
+      { file: 'a.rego', text: 'package t.conf\nk := "rule"\nonly_rule := 1\nnested := {"r": 2}\nmissing if false' },
+      { file: 'b.rego', text: 'package t\nwhole := data.t.conf\none := data.t.conf.k' },
+    ],
+    { t: { conf: { k: 'base', only_base: 0, nested: { b: 1 }, missing: 'base' } } },
+  );
+  assert.equal(toJSON(p.evalRule('data.t.whole')!), '{"k":"base","missing":"base","nested":{"b":1,"r":2},"only_base":0,"only_rule":1}');
+  // A reference to the rule itself still gets the rule's value.
+  assert.equal(p.evalRule('data.t.one'), 'rule');
+});

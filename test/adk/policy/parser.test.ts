@@ -83,3 +83,40 @@ test('every module of the conformance corpus survives printing and parsing', { s
   }
   assert.ok(checked > 500);
 });
+
+test('k, v in coll is membership with a key where a comma cannot separate items; in chains to the left', () => {
+  const lit = (src: string) => stripLocations(parseQuery(src)[0]);
+  const member3 = (k: unknown, v: unknown, c: unknown) => ({ type: 'call', op: ['internal', 'member_3'], args: [k, v, c] });
+  const n = (x: number) => ({ type: 'number', value: x });
+  const arr = (...items: unknown[]) => ({ type: 'array', items });
+  // Inside parentheses and after := the comma belongs to the membership test...
+  const inParens = lit('(0, 2 in [2]) in [true]') as { term: { op: string[]; args: unknown[] } };
+  assert.deepEqual(inParens.term.op, ['internal', 'member_2']);
+  assert.deepEqual(inParens.term.args[0], member3(n(0), n(2), arr(n(2))));
+  assert.deepEqual((lit('x := 1, "foo" in 1') as { rhs: unknown }).rhs, member3(n(1), { type: 'string', value: 'foo' }, n(1)));
+  // ...in a collection or an argument list it separates items unless parenthesised.
+  assert.equal((lit('x := [1, 1 in [2]]') as { rhs: { items: unknown[] } }).rhs.items.length, 2);
+  assert.equal((lit('x := [(1, 1 in [2])]') as { rhs: { items: unknown[] } }).rhs.items.length, 1);
+  assert.equal((lit('f((1, 1 in [2]))') as { term: { args: unknown[] } }).term.args.length, 1);
+  // a in b in c tests (a in b) in c.
+  const chained = lit('1 in [1] in [true]') as { term: { args: [{ op: string[] }, unknown] } };
+  assert.deepEqual(chained.term.args[0].op, ['internal', 'member_2']);
+  // A key/value pair not followed by `in` is still an error.
+  assert.throws(() => parseQuery('x, y'), (e: unknown) => e instanceof AutonomyError && e.code === 'rego_parse_error');
+});
+
+test('a member test with a key prints in parentheses wherever a comma would split it', () => {
+  for (const src of ['x := {(1, 1 in [2])}', 'f((1, 1 in [2]))', 'x := [(0, 2 in [2]) in [true]]', '"a", 1 in {"a": 1}']) {
+    const m = parseModule(`package p\np if {\n\t${src}\n}`);
+    assert.deepEqual(stripLocations(parseModule(printModule(m))), stripLocations(m), src);
+  }
+});
+
+test('template strings: \\{ is a literal brace in both forms, \\} in the quoted one', () => {
+  const parts = (src: string) => (stripLocations(parseQuery(`x := ${src}`)[0]) as { rhs: { parts: unknown[] } }).rhs.parts;
+  assert.deepEqual(parts('$"a \\{1\\} b"'), ['a {1} b']);
+  assert.deepEqual(parts('$`\\{1}`'), ['{1}']);
+  const braced = parts('$`\\{{42}`');
+  assert.equal(braced[0], '{');
+  assert.equal(braced.length, 2);
+});

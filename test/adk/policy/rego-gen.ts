@@ -23,6 +23,8 @@ export const term: fc.Arbitrary<string> = fc.letrec<{ term: string }>((tie) => (
     fc.tuple(tie('term'), fc.constantFrom('+', '-', '*', '==', '!=', '<', '|', '&'), tie('term')).map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(fc.constantFrom('count', 'is_string', 'abs', 'sort'), tie('term')).map(([f, a]) => `${f}(${a})`),
     fc.tuple(tie('term'), varName).map(([t, v]) => `[${v} | ${v} := ${t}]`),
+    fc.tuple(tie('term'), tie('term')).map(([a, b]) => `(${a} in ${b})`),
+    fc.tuple(tie('term'), tie('term'), tie('term')).map(([k, v, c]) => `(${k}, ${v} in ${c})`),
   ),
 })).term;
 

@@ -1,7 +1,7 @@
 // Aggregates: count, sum, product, max, min, sort. Sums and products of integers are exact; with
 // any fraction OPA accumulates in big.Float (sum at 64 mantissa bits, product at 53).
 import { T } from '../types.ts';
-import { ObjectValue, SetValue, compare, isInteger, num, sortedValues, type Value } from '../value.ts';
+import { ObjectValue, SetValue, compare, isInteger, isNumber, num, sortedValues, type Value } from '../value.ts';
 import * as BF from './bigfloat.ts';
 import { declare, operandElementError, operandTypeError, type BuiltinTable } from './builtin.ts';
 import { runeCount } from './args.ts';
@@ -34,7 +34,7 @@ function accumulate(coll: Value, init: bigint, exact: (a: bigint, b: bigint) => 
   if (allInts) return num(acc);
   let f = start;
   for (const x of items) {
-    if (typeof x !== 'number' && typeof x !== 'bigint') throw operandElementError(1, coll, x, 'number');
+    if (!isNumber(x)) throw operandElementError(1, coll, x, 'number');
     f = float(f, BF.fromNumber(x));
   }
   return BF.toNumber(f);

@@ -3,6 +3,7 @@
 // floats, computes there, and prints the shortest decimal that identifies the result at that
 // precision, so 0.1 + 0.2 is 0.3 in OPA where IEEE doubles give 0.30000000000000004. Emulating
 // that, rather than computing in doubles, is what makes float results agree with OPA's.
+import { ExactDecimal } from '../decimal.ts';
 
 /** A finite binary float: (-1)^neg × m × 2^e, m ≥ 0, m < 2^prec. */
 export interface BigFloat {
@@ -74,9 +75,10 @@ export function parseDecimal(text: string, prec = DEFAULT_PREC): BigFloat {
 // Policies reuse a handful of fractional constants; parsing their text is the costly part.
 const parsed = new Map<number, BigFloat>();
 
-/** A Rego number as OPA holds it: integers exactly, fractions from their shortest decimal text. */
-export function fromNumber(x: number | bigint, prec = DEFAULT_PREC): BigFloat {
+/** A Rego number as OPA holds it: integers exactly, fractions from their (shortest) decimal text. */
+export function fromNumber(x: number | bigint | ExactDecimal, prec = DEFAULT_PREC): BigFloat {
   if (typeof x === 'bigint') return rounded(x < 0n, x < 0n ? -x : x, 0, prec);
+  if (x instanceof ExactDecimal) return parseDecimal(x.toString(), prec);
   if (Number.isInteger(x)) return rounded(x < 0 || Object.is(x, -0), BigInt(Math.abs(x)), 0, prec);
   if (prec !== DEFAULT_PREC) return parseDecimal(String(x), prec);
   let f = parsed.get(x);

@@ -2,6 +2,7 @@
 // strconv.ParseFloat accepts them (OPA then keeps the text, so integers stay exact).
 import { T } from '../types.ts';
 import { num, parseNumber, type Value } from '../value.ts';
+import type { ExactDecimal } from '../decimal.ts';
 import { builtinError, declare, operandTypeError, type BuiltinTable } from './builtin.ts';
 import { goQuote } from './gofmt.ts';
 
@@ -21,7 +22,7 @@ function hexToNumber(text: string): number | bigint | undefined {
   return m[1] === '-' ? (typeof mag === 'bigint' ? num(-mag) : -mag) : mag;
 }
 
-function parseNumberText(s: string): number | bigint {
+function parseNumberText(s: string): number | bigint | ExactDecimal {
   const bare = s.replace(/^[+-]+/, '').toLowerCase();
   if (bare === 'inf' || bare === 'infinity' || bare === 'nan') throw operandTypeError(1, s, 'valid number string');
   if (DECIMAL.test(s)) {

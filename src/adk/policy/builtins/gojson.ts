@@ -1,6 +1,7 @@
 // JSON as Go's encoding/json reads and writes it: the scanner's exact error messages (which
 // OPA passes through), json.Decoder's first-value semantics, and Marshal's escaping.
 import { ObjectValue, SetValue, parseJSON, sortedEntries, sortedValues, type Value } from '../value.ts';
+import { ExactDecimal } from '../decimal.ts';
 
 /** Go's quoteChar: how the scanner names an offending byte. */
 function quoteChar(c: number): string {
@@ -220,6 +221,7 @@ export function goMarshal(v: Value, prefix = '', indent?: string): string {
     if (x === null) out.push('null');
     else if (typeof x === 'boolean') out.push(x ? 'true' : 'false');
     else if (typeof x === 'number' || typeof x === 'bigint') out.push(goNumber(x));
+    else if (x instanceof ExactDecimal) out.push(x.toString());
     else if (typeof x === 'string') out.push(goQuote(x));
     else if (x instanceof ObjectValue) {
       const entries = sortedEntries(x).map(([k, val]) => [typeof k === 'string' ? k : goMarshal(k), val] as const);

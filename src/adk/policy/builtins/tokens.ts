@@ -229,6 +229,8 @@ function encodeSign(headerText: string, payloadText: string, jwkText: string): V
   const trimmed = headerText.trimStart();
   const parsed = goUnmarshal(headerText);
   if ('error' in parsed) {
+    // A blank header gets past the JSON decoder (it reports a bare EOF) and fails on reading `alg`.
+    if (parsed.error === 'EOF') throw builtinError("missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
     if (!trimmed.startsWith('{')) throw builtinError(parsed.error);
     throw builtinError("missing or invalid 'alg' header: cannot parse JSON");
   }

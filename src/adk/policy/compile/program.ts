@@ -9,6 +9,7 @@ import { slotsOf, type IR, type Lit } from './ir.ts';
 import { Planner, seq } from './plan.ts';
 import { needs } from './safety.ts';
 import { checkRecursion, dependencies } from './recursion.ts';
+import { checkTypes } from './typecheck.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
 import { refToPath } from '../parser.ts';
 
@@ -49,12 +50,15 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
 
   // Pass 2: compile rule bodies (they may reference any rule or function).
   const deps = new Map<RuleSet, Set<RuleSet>>();
+  // Type errors are reported after safety and recursion errors, in OPA's order of checks.
+  const typed: [readonly Lit[], readonly IR[]][] = [];
   for (const { env, rule, head, rs } of placed) {
     const meta = metadata.forRule(env.pkg, head.path, rule);
     const onIR = (lits: readonly Lit[], terms: readonly IR[]): void => {
       const d = deps.get(rs) ?? new Set<RuleSet>();
       for (const x of dependencies(root, ruleSets, lits, terms)) d.add(x);
       deps.set(rs, d);
+      typed.push([lits, terms]);
     };
     const compiled = compileRule(program, env, rule, head, rule.head.value, onIR, meta);
     if (rule.default) {
@@ -65,6 +69,7 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
     }
   }
   checkRecursion(deps);
+  for (const [lits, terms] of typed) checkTypes(lits, terms);
   return program;
 }
 
@@ -295,6 +300,7 @@ export function compileQuery(program: Program, body: Body, builtins: BuiltinTabl
   const r = new Resolver(env, { rewriteEquals: false });
   const scope = r.root;
   const lits = r.body(body, scope);
+  checkTypes(lits);
   // Capture each plain expression's value, as `opa eval` reports it.
   const captures: number[] = [];
   const loc: Location = body[0]?.loc ?? { file: 'query', row: 1, col: 1 };

@@ -175,15 +175,19 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
     for (const [ks, child] of node.children) {
       const below = lookup(base, child.key);
       const v = extent(c, child, below, ov?.children?.get(ks));
-      if (v === undefined) {
-        out.vals.delete(ks);
-        continue;
+      if (node.overRules) {
+        if (v === undefined) {
+          out.vals.delete(ks);
+          continue;
+        }
+        // A rule below a rule set (p["a"] := 2 beside p[k] := v) must agree with it.
+        if (below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
+          throw evalError('eval_conflict_error', 'object keys must be unique', child.ruleSet?.loc);
+        }
+        out.set(child.key, v);
+      } else if (v !== undefined) {
+        out.set(child.key, below === undefined ? v : mergeBase(below, v));
       }
-      // A rule below a rule set (p["a"] := 2 beside p[k] := v) must agree with it.
-      if (node.overRules && below !== undefined && !(below instanceof ObjectValue) && !equal(below, v)) {
-        throw evalError('eval_conflict_error', 'object keys must be unique', child.ruleSet?.loc);
-      }
-      out.set(child.key, v);
     }
   }
   if (ov?.children) {
@@ -193,5 +197,20 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
       if (v !== undefined) out.set(ks, v);
     }
   }
+  return out;
+}
+
+/**
+ * Base data merged with the virtual document at the same path, as OPA does when it reads a whole
+ * subtree: objects merge key by key, and where a key holds something else in both, base data wins.
+ */
+function mergeBase(base: Value, virtual: Value): Value {
+  if (!(base instanceof ObjectValue) || !(virtual instanceof ObjectValue)) return base;
+  const out = new ObjectValue();
+  for (const [k, v] of base.entries()) {
+    const w = virtual.get(k);
+    out.set(k, w === undefined ? v : mergeBase(v, w));
+  }
+  for (const [k, w] of virtual.entries()) if (base.get(k) === undefined) out.set(k, w);
   return out;
 }

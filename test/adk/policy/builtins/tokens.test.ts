@@ -13,6 +13,12 @@ test('encode_sign_raw reproduces RFC 7515 A.1', () => {
   assert.equal(err('io.jwt.encode_sign_raw', '{"typ":"JWT","alg":"HS256"}', 'e', jwk), 'eval_builtin_error: io.jwt.encode_sign_raw: type is JWT but payload is not JSON');
 });
 
+test('encode_sign_raw: a blank header fails on its alg, a non-JSON one on its JSON', () => {
+  for (const blank of ['', '  \n'])
+    assert.equal(err('io.jwt.encode_sign_raw', blank, '{}', jwk), "eval_builtin_error: io.jwt.encode_sign_raw: missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string");
+  assert.match(err('io.jwt.encode_sign_raw', 'e', '{}', jwk), /invalid character/);
+});
+
 test('sign, decode and verify round trip with HS256 and ES256', () => {
   const tok = js('io.jwt.encode_sign', { alg: 'HS256', typ: 'JWT' }, { iss: 'opa', exp: 4102444800 }, { kty: 'oct', k: 'c2VjcmV0' }) as string;
   assert.equal(js('io.jwt.verify_hs256', tok, 'secret'), true);
