@@ -41,8 +41,9 @@ export class Planner {
   lit(l: Lit, bound: ReadonlySet<number>, external: ReadonlySet<number>): LitFn {
     let fn = this.litCore(l, bound, external);
     if (l.neg) {
-      const inner = fn;
-      fn = (c, f, k) => (inner(c, f, TRUE_K) ? false : k());
+      const lit = fn;
+      const inner = testOf(lit);
+      fn = inner ? fromTest((c, f) => !inner(c, f)) : fromTest((c, f) => !lit(c, f, TRUE_K));
     }
     if (l.with.length > 0) fn = this.withWrap(l.with, fn, bound);
     return fn;
@@ -51,7 +52,7 @@ export class Planner {
   private litCore(l: Lit, bound: ReadonlySet<number>, external: ReadonlySet<number>): LitFn {
     switch (l.k) {
       case 'nop':
-        return (_c, _f, k) => k();
+        return fromTest(() => true);
       case 'expr':
         return this.exprLit(l.term, bound);
       case 'unify':
@@ -77,10 +78,10 @@ export class Planner {
     const term = this.term(t, bound);
     const get = term.get;
     if (get) {
-      return (c, f, k) => {
+      return fromTest((c, f) => {
         const v = get(c, f);
-        return v !== undefined && v !== false ? k() : false;
-      };
+        return v !== undefined && v !== false;
+      });
     }
     return (c, f, k) => term.each(c, f, (v) => (v !== false ? k() : false));
   }
@@ -96,12 +97,12 @@ export class Planner {
       if (ta.get && tb.get) {
         const ga = ta.get;
         const gb = tb.get;
-        return (c, f, k) => {
+        return fromTest((c, f) => {
           const va = ga(c, f);
           if (va === undefined) return false;
           const vb = gb(c, f);
-          return vb !== undefined && equal(va, vb) ? k() : false;
-        };
+          return vb !== undefined && equal(va, vb);
+        });
       }
       return (c, f, k) => ta.each(c, f, (va) => tb.each(c, f, (vb) => (equal(va, vb) ? k() : false)));
     }
@@ -635,18 +636,64 @@ function basePath(data: Value, path: readonly Value[]): Value | undefined {
   return v;
 }
 
-/** Chains literal functions: each solution of one runs the next. */
-export function seq(fns: readonly LitFn[]): LitFn {
-  if (fns.length === 0) return (c, _f, k) => (tick(c.shared), k());
-  let fn = fns[fns.length - 1]!;
-  const last = fn;
-  fn = (c, f, k) => (tick(c.shared), last(c, f, k));
-  for (let i = fns.length - 2; i >= 0; i--) {
-    const a = fns[i]!;
-    const b = fn;
-    fn = (c, f, k) => (tick(c.shared), a(c, f, () => b(c, f, k)));
-  }
+/** A literal that has at most one solution and binds nothing: a condition on the frame. */
+type Test = (c: Ctx, f: Frame) => boolean;
+
+/** The condition behind literal functions made by fromTest (compile-time only). */
+const tests = new WeakMap<LitFn, Test>();
+
+function fromTest(test: Test): LitFn {
+  const fn: LitFn = (c, f, k) => (test(c, f) ? k() : false);
+  tests.set(fn, test);
   return fn;
+}
+
+/** The literal's condition when it is one (it then needs no continuation). */
+export function testOf(fn: LitFn): Test | undefined {
+  return tests.get(fn);
+}
+
+/**
+ * Chains literal functions: each solution of one runs the next. Conditions run in a loop
+ * without continuations; every literal still costs its step, in the same order.
+ */
+export function seq(fns: readonly LitFn[]): LitFn {
+  if (fns.length === 0) return fromTest((c) => (tick(c.shared), true));
+  let fn: LitFn | undefined;
+  let i = fns.length;
+  while (i > 0) {
+    const conds: Test[] = [];
+    while (i > 0 && testOf(fns[i - 1]!)) conds.unshift(testOf(fns[--i]!)!);
+    if (conds.length > 0) {
+      const test = testRun(conds);
+      const next = fn;
+      fn = next === undefined ? fromTest(test) : (c, f, k) => (test(c, f) ? next(c, f, k) : false);
+    }
+    if (i === 0) break;
+    const a = fns[--i]!;
+    const b = fn;
+    fn = b === undefined ? (c, f, k) => (tick(c.shared), a(c, f, k)) : (c, f, k) => (tick(c.shared), a(c, f, () => b(c, f, k)));
+  }
+  return fn!;
+}
+
+/** Conditions in order, each charged a step. */
+function testRun(conds: readonly Test[]): Test {
+  if (conds.length === 1) {
+    const t = conds[0]!;
+    return (c, f) => (tick(c.shared), t(c, f));
+  }
+  if (conds.length === 2) {
+    const [t0, t1] = conds as [Test, Test];
+    return (c, f) => (tick(c.shared), t0(c, f)) && (tick(c.shared), t1(c, f));
+  }
+  return (c, f) => {
+    for (const t of conds) {
+      tick(c.shared);
+      if (!t(c, f)) return false;
+    }
+    return true;
+  };
 }
 
 /** Every single-valued sub-term's value, or undefined as soon as one is undefined. */
