@@ -18,7 +18,7 @@ export class ObjectValue {
    * evaluation pays only for the part of its input the policy looks at.
    */
   private src: Record<string, unknown> | undefined;
-  private seen: Record<string, Value> | undefined;
+  private seen: Map<string, Value> | undefined;
 
   constructor(vals: Map<string, Value> = new Map(), keys?: Map<string, Value>) {
     this.map = vals;
@@ -46,13 +46,17 @@ export class ObjectValue {
   get(key: Value): Value | undefined {
     const src = this.src;
     if (src !== undefined) {
-      if (typeof key !== 'string') return undefined;
-      const seen = (this.seen ??= Object.create(null) as Record<string, Value>);
-      const known = seen[key];
-      if (known !== undefined) return known;
-      const x = Object.hasOwn(src, key) ? src[key] : undefined;
+      if (typeof key !== 'string' || !Object.hasOwn(src, key)) return undefined;
+      const x = src[key];
+      // Scalars convert for free; only composites are remembered, so each is converted once.
+      if (typeof x === 'string' || typeof x === 'boolean') return x;
       if (x === undefined) return undefined;
-      return (seen[key] = fromJSLazy(x));
+      const seen = (this.seen ??= new Map());
+      const known = seen.get(key);
+      if (known !== undefined) return known;
+      const v = fromJSLazy(x);
+      seen.set(key, v);
+      return v;
     }
     return this.map!.get(keyOf(key));
   }
@@ -63,7 +67,7 @@ export class ObjectValue {
     for (const k of Object.keys(src)) {
       const x = src[k];
       if (x === undefined) continue;
-      const v = this.seen?.[k] ?? fromJSLazy(x);
+      const v = this.seen?.get(k) ?? fromJSLazy(x);
       const ks = keyOf(k);
       if (ks !== k) (this.keys ??= new Map()).set(ks, k);
       map.set(ks, v);

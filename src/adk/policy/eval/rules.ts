@@ -5,8 +5,12 @@ import type { Loc } from '../ast.ts';
 import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
 import type { CompiledRule, RuleSet } from './program.ts';
 
+/** Shared by rules without variables: nothing is ever written to it. */
+const NO_SLOTS: Frame = [];
+const FOUND = (): boolean => true;
+
 function newFrame(n: number): Frame {
-  return n === 0 ? [] : new Array<Value | undefined>(n);
+  return n === 0 ? NO_SLOTS : new Array<Value | undefined>(n);
 }
 
 /** The value of a (non-function) rule set in this scope, cached; undefined if it has none. */
@@ -64,26 +68,36 @@ function conflictError(classic: string, what: string, first: { v: Value; loc: Lo
 function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
   let result: Value | undefined;
   let firstLoc: Loc | undefined;
-  for (const rule of rs.rules) {
-    const early = rule.constValue !== undefined && rule.else.length === 0;
-    runRule(c, rule, newFrame(rule.nslots), (v) => {
-      if (result === undefined) {
-        result = v;
-        firstLoc = rule.loc;
-      } else if (!equal(result, v)) {
-        throw conflictError('complete rules must not produce multiple outputs', `rule data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
-      }
-      return early;
-    });
-  }
-  if (result === undefined && rs.default) {
-    const d = rs.default;
-    runRule(c, d, newFrame(d.nslots), (v) => {
+  const accept = (v: Value, rule: CompiledRule): void => {
+    if (result === undefined) {
       result = v;
-      return true;
-    });
+      firstLoc = rule.loc;
+    } else if (!equal(result, v)) {
+      throw conflictError('complete rules must not produce multiple outputs', `rule data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
+    }
+  };
+  for (const rule of rs.rules) {
+    // A constant value is decided by the first solution: no value callbacks needed.
+    if (isConstRule(rule)) {
+      if (rule.body(c, newFrame(rule.nslots), FOUND)) accept(rule.constValue!, rule);
+    } else runRule(c, rule, newFrame(rule.nslots), (v) => (accept(v, rule), false));
+  }
+  const d = rs.default;
+  if (result === undefined && d) {
+    if (isConstRule(d)) {
+      if (d.body(c, newFrame(d.nslots), FOUND)) result = d.constValue;
+    } else {
+      runRule(c, d, newFrame(d.nslots), (v) => {
+        result = v;
+        return true;
+      });
+    }
   }
   return result;
+}
+
+function isConstRule(rule: CompiledRule): boolean {
+  return rule.constValue !== undefined && rule.else.length === 0;
 }
 
 /** Multi-value and partial-object rule sets: build the set or (nested) object. */
@@ -92,6 +106,16 @@ function evalCollection(c: Ctx, rs: RuleSet): Value {
   let root: ObjectValue | SetValue | undefined;
   for (const rule of rs.rules) {
     const f = newFrame(rule.nslots);
+    const elemGet = multi && rule.suffix.length === 0 ? rule.key!.get : undefined;
+    if (elemGet) {
+      // `p contains x` with a single-valued x: no key path to build.
+      rule.body(c, f, () => {
+        const elem = elemGet(c, f);
+        if (elem !== undefined) root = insertElement(root, [], elem, rule);
+        return false;
+      });
+      continue;
+    }
     rule.body(c, f, () => {
       const keys: Value[] = [];
       const withKeys = (i: number): boolean => {
