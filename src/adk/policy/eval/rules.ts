@@ -5,8 +5,8 @@ import type { Loc } from '../ast.ts';
 import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
 import type { CompiledRule, RuleSet } from './program.ts';
 
-/** Shared by rules without variables: nothing is ever written to it. */
-const NO_SLOTS: Frame = [];
+/** Shared by rules without variables; frozen, so a stray write fails loudly instead of leaking. */
+const NO_SLOTS: Frame = Object.freeze([]) as unknown as Frame;
 const FOUND = (): boolean => true;
 
 function newFrame(n: number): Frame {
@@ -40,7 +40,7 @@ function runRule(c: Ctx, rule: CompiledRule, frame: Frame, onValue: (v: Value) =
   const stop = args && rule.args ? rule.args(c, frame, args, () => rule.body(c, frame, emit)) : rule.body(c, frame, emit);
   if (stop || produced) return stop;
   for (const alt of rule.else) {
-    const f2 = newFrame(rule.nslots);
+    const f2 = newFrame(alt.nslots);
     let altProduced = false;
     const altEmit = (): boolean => {
       if (!alt.value) {
