@@ -7,6 +7,7 @@ import { evalError, tick, type Ctx, type Frame, type K, type Mock, type Override
 import { extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
 import { callFunction, evalRuleSet } from '../eval/rules.ts';
+import { single, SourceGen, type Snippet, type Test } from './gen.ts';
 import { slotsOf, type CallTarget, type IR, type Lit, type WithIR } from './ir.ts';
 import { pathKey } from './resolve.ts';
 import { hasOutputArg, isOpenPattern, orderBody, outputs } from './safety.ts';
@@ -20,10 +21,23 @@ const TRUE_K: K = () => true;
 export class Planner {
   private readonly program: Program;
   private readonly slotNames: readonly string[];
+  private readonly gen: SourceGen;
 
   constructor(program: Program, slotNames: readonly string[]) {
     this.program = program;
     this.slotNames = slotNames;
+    this.gen = new SourceGen({
+      term: (t, bound) => this.term(t, bound),
+      mockedCall: (target, loc) => {
+        const invoke = this.invoker(target, loc);
+        return (c, args) => {
+          let out: Value | undefined;
+          invoke(c, args, (v) => ((out = v), true));
+          return out;
+        };
+      },
+      failure: (c, name, loc, e) => (builtinFailure(c, name, loc, e), undefined),
+    });
   }
 
   /** Orders and compiles a body; returns it and the slots bound after it. */
@@ -42,8 +56,10 @@ export class Planner {
     let fn = this.litCore(l, bound, external);
     if (l.neg) {
       const lit = fn;
+      const snippet = snippets.get(lit);
       const inner = testOf(lit);
-      fn = inner ? fromTest((c, f) => !inner(c, f)) : fromTest((c, f) => !lit(c, f, TRUE_K));
+      if (snippet) fn = fromSnippet(this.gen.not(snippet));
+      else fn = inner ? fromTest((c, f) => !inner(c, f)) : fromTest((c, f) => !lit(c, f, TRUE_K));
     }
     if (l.with.length > 0) fn = this.withWrap(l.with, fn, bound);
     return fn;
@@ -75,6 +91,7 @@ export class Planner {
         return (c, f, k) => call(c, f, (v) => out(c, f, v, k));
       }
     }
+    if (this.gen.covers(t, bound)) return fromSnippet(this.gen.truthy(t, bound));
     const term = this.term(t, bound);
     const get = term.get;
     if (get) {
@@ -92,6 +109,7 @@ export class Planner {
     const openA = isOpenPattern(a, bound);
     const openB = isOpenPattern(b, bound);
     if (!openA && !openB) {
+      if (single(a, bound) && single(b, bound)) return fromSnippet(this.gen.equal(a, b, bound));
       const ta = this.term(a, bound);
       const tb = this.term(b, bound);
       if (ta.get && tb.get) {
@@ -289,6 +307,7 @@ export class Planner {
   // ---- terms ---------------------------------------------------------------------------------
 
   term(t: IR, bound: ReadonlySet<number>): CTerm {
+    if (this.gen.covers(t, bound)) return fromGet(this.gen.getter(t, bound));
     switch (t.k) {
       case 'const': {
         const v = t.v;
@@ -636,15 +655,22 @@ function basePath(data: Value, path: readonly Value[]): Value | undefined {
   return v;
 }
 
-/** A literal that has at most one solution and binds nothing: a condition on the frame. */
-type Test = (c: Ctx, f: Frame) => boolean;
-
 /** The condition behind literal functions made by fromTest (compile-time only). */
 const tests = new WeakMap<LitFn, Test>();
+/** The generated code of conditions made by fromSnippet (compile-time only). */
+const snippets = new WeakMap<LitFn, Snippet>();
 
 function fromTest(test: Test): LitFn {
   const fn: LitFn = (c, f, k) => (test(c, f) ? k() : false);
   tests.set(fn, test);
+  return fn;
+}
+
+/** A condition from generated code; compiled on first use when it is not merged into a run. */
+function fromSnippet(s: Snippet): LitFn {
+  let test: Test | undefined;
+  const fn = fromTest((c, f) => (test ??= s.gen.test([s], false))(c, f));
+  snippets.set(fn, s);
   return fn;
 }
 
@@ -662,10 +688,10 @@ export function seq(fns: readonly LitFn[]): LitFn {
   let fn: LitFn | undefined;
   let i = fns.length;
   while (i > 0) {
-    const conds: Test[] = [];
-    while (i > 0 && testOf(fns[i - 1]!)) conds.unshift(testOf(fns[--i]!)!);
-    if (conds.length > 0) {
-      const test = testRun(conds);
+    const run: LitFn[] = [];
+    while (i > 0 && testOf(fns[i - 1]!)) run.unshift(fns[--i]!);
+    if (run.length > 0) {
+      const test = testRun(run);
       const next = fn;
       fn = next === undefined ? fromTest(test) : (c, f, k) => (test(c, f) ? next(c, f, k) : false);
     }
@@ -677,8 +703,11 @@ export function seq(fns: readonly LitFn[]): LitFn {
   return fn!;
 }
 
-/** Conditions in order, each charged a step. */
-function testRun(conds: readonly Test[]): Test {
+/** Conditions in order, each charged a step; generated ones become one function. */
+function testRun(run: readonly LitFn[]): Test {
+  const gen = snippets.get(run[0]!)?.gen;
+  if (gen && run.every((l) => snippets.get(l)?.gen === gen)) return gen.test(run.map((l) => snippets.get(l)!), true);
+  const conds = run.map((l) => testOf(l)!);
   if (conds.length === 1) {
     const t = conds[0]!;
     return (c, f) => (tick(c.shared), t(c, f));

@@ -1,0 +1,178 @@
+// Source generation for the single-valued core of rule bodies: refs through input and locals,
+// builtin calls and the conditions built from them become straight-line JavaScript (one function
+// per condition, or per run of conditions) instead of a chain of shared closures, so V8 sees
+// monomorphic code it can inline. Every other term is left to the closure compiler (plan.ts);
+// generated code calls its getters. The generated code calls the same helpers the closures do
+// (lookup, equal, builtin implementations, builtinFailure), in the same order, so results, errors
+// and step counts are the same.
+import { equal, type Value } from '../value.ts';
+import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
+import { lookup } from '../eval/data.ts';
+import type { CTerm, GetFn } from '../eval/program.ts';
+import type { CallTarget, IR } from './ir.ts';
+import { hasOutputArg, isOpenPattern } from './safety.ts';
+
+/** A literal that has at most one solution and binds nothing: a condition on the frame. */
+export type Test = (c: Ctx, f: Frame) => boolean;
+
+/** Code that falls through when a condition holds; FAIL marks where it gives up. */
+export interface Snippet {
+  readonly gen: SourceGen;
+  readonly code: string;
+}
+
+const FAIL = '\u0000FAIL\u0000';
+
+/** What the generator borrows from the closure compiler. */
+export interface GenHost {
+  /** The closure compiler's term, for a sub-term the generator leaves to it. */
+  term(t: IR, bound: ReadonlySet<number>): CTerm;
+  /** A builtin call honouring `with` mocks (taken only when mocks are in scope). */
+  mockedCall(target: CallTarget, loc: IR['loc']): (c: Ctx, args: Value[]) => Value | undefined;
+  /** A builtin's error handling: undefined result, or the error raised in strict mode. */
+  failure(c: Ctx, name: string, loc: IR['loc'], e: unknown): undefined;
+}
+
+/** Generates the code of one rule (or query): its functions share one table of constants. */
+export class SourceGen {
+  private readonly host: GenHost;
+  private readonly pool: unknown[] = [];
+  private readonly named = new Map<unknown, string>();
+  private vars = 0;
+
+  constructor(host: GenHost) {
+    this.host = host;
+  }
+
+  /** Whether t is in the generated fragment: a ref not rooted at data, or a builtin call. */
+  covers(t: IR, bound: ReadonlySet<number>): boolean {
+    if (t.k === 'ref') return t.head.k !== 'data' && single(t, bound);
+    if (t.k === 'call') return t.target.kind === 'builtin' && t.target.name !== 'print' && single(t, bound);
+    return false;
+  }
+
+  /** A getter for a covered term. */
+  getter(t: IR, bound: ReadonlySet<number>): GetFn {
+    const out: string[] = [];
+    const v = this.value(t, bound, out);
+    return this.compile(`${out.join('\n').replaceAll(FAIL, 'return undefined;')}\nreturn ${v};`) as GetFn;
+  }
+
+  /** The condition of an expression literal: the term is defined and not false. */
+  truthy(t: IR, bound: ReadonlySet<number>): Snippet {
+    const out: string[] = [];
+    const v = this.value(t, bound, out);
+    out.push(`if (${v} === false) ${FAIL}`);
+    return { gen: this, code: out.join('\n') };
+  }
+
+  /** The condition of a unification of two single-valued terms. */
+  equal(a: IR, b: IR, bound: ReadonlySet<number>): Snippet {
+    const out: string[] = [];
+    const va = this.value(a, bound, out);
+    const vb = this.value(b, bound, out);
+    out.push(`if (!${this.ref(equal)}(${va}, ${vb})) ${FAIL}`);
+    return { gen: this, code: out.join('\n') };
+  }
+
+  /** The negation of a condition. */
+  not(s: Snippet): Snippet {
+    const label = `L${this.vars++}`;
+    return { gen: this, code: `${label}: {\n${s.code.replaceAll(FAIL, `break ${label};`)}\n${FAIL}\n}` };
+  }
+
+  /** A condition as a function; with steps, each snippet is charged one first (as seq does). */
+  test(snippets: readonly Snippet[], steps: boolean): Test {
+    const t = this.ref(tick);
+    const code = snippets.map((s) => (steps ? `${t}(c.shared);\n` : '') + s.code.replaceAll(FAIL, 'return false;')).join('\n');
+    return this.compile(`${code}\nreturn true;`) as Test;
+  }
+
+  /** Statements computing t's value (running FAIL when it is undefined); returns its expression. */
+  private value(t: IR, bound: ReadonlySet<number>, out: string[]): string {
+    switch (t.k) {
+      case 'const':
+        return this.literal(t.v);
+      case 'local':
+        return this.bind(`f[${t.slot}]`, out);
+      case 'input':
+        return this.bind('c.input', out);
+      case 'ref':
+        if (t.head.k !== 'data') {
+          let cur = this.value(t.head, bound, out);
+          const look = this.ref(lookup);
+          for (const p of t.path) cur = this.bind(`${look}(${cur}, ${this.value(p, bound, out)})`, out);
+          return cur;
+        }
+        break;
+      case 'call':
+        if (t.target.kind === 'builtin' && t.target.name !== 'print') return this.call(t, t.target, bound, out);
+        break;
+    }
+    const get = this.host.term(t, bound).get!;
+    return this.bind(`${this.ref(get)}(c, f)`, out);
+  }
+
+  private call(t: Extract<IR, { k: 'call' }>, target: Extract<CallTarget, { kind: 'builtin' }>, bound: ReadonlySet<number>, out: string[]): string {
+    const args = t.args.map((a) => this.value(a, bound, out));
+    const a = `a${this.vars++}`;
+    const r = `v${this.vars++}`;
+    const impl = this.ref(target.decl.impl);
+    const mocked = this.ref(this.host.mockedCall(target, t.loc));
+    const fail = this.ref((c: Ctx, e: unknown) => this.host.failure(c, target.name, t.loc, e));
+    out.push(`const ${a} = [${args.join(', ')}];
+let ${r};
+if (c.mocks !== undefined && !c.inMock) ${r} = ${mocked}(c, ${a});
+else try { ${r} = ${impl}(${a}, c.shared.bctx); } catch (e) { ${r} = ${fail}(c, e); }
+if (${r} === undefined) ${FAIL}`);
+    return r;
+  }
+
+  private bind(expr: string, out: string[]): string {
+    const v = `v${this.vars++}`;
+    out.push(`const ${v} = ${expr};\nif (${v} === undefined) ${FAIL}`);
+    return v;
+  }
+
+  private literal(v: Value): string {
+    if (typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'boolean' || v === null) return String(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) return String(v);
+    return this.ref(v);
+  }
+
+  /** Names a constant or function for the generated code. */
+  private ref(x: unknown): string {
+    let name = this.named.get(x);
+    if (name === undefined) {
+      name = `p${this.pool.length}`;
+      this.pool.push(x);
+      this.named.set(x, name);
+    }
+    return name;
+  }
+
+  private compile(body: string): (c: Ctx, f: Frame) => unknown {
+    // Constants are bound as locals of an enclosing function, so V8 treats them as constants.
+    const names = this.pool.map((_, i) => `p${i}`);
+    const src = `const [${names.join(', ')}] = P;\nreturn (c, f) => {\n${body}\n};`;
+    return new Function('P', src)(this.pool) as (c: Ctx, f: Frame) => unknown;
+  }
+}
+
+/** Whether a term has a single value and binds nothing (the closure compiler then has its get). */
+export function single(t: IR, bound: ReadonlySet<number>): boolean {
+  switch (t.k) {
+    case 'ref':
+      return t.path.every((p) => !(p.k === 'local' && !bound.has(p.slot)) && !isOpenPattern(p, bound) && single(p, bound)) && (t.head.k === 'data' || single(t.head, bound));
+    case 'array':
+    case 'set':
+      return t.items.every((x) => single(x, bound));
+    case 'object':
+      return t.entries.every(([k, v]) => single(k, bound) && single(v, bound));
+    case 'call':
+      return !hasOutputArg(t) && !(t.target.kind === 'builtin' && t.target.decl.iterate) && t.args.every((a) => single(a, bound));
+    default:
+      return true;
+  }
+}
