@@ -7,8 +7,9 @@
 // and step counts are the same.
 import { equal, type Value } from '../value.ts';
 import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
-import { lookup } from '../eval/data.ts';
-import type { CTerm, GetFn } from '../eval/program.ts';
+import { basePath, dataRoute, extent, lookup } from '../eval/data.ts';
+import type { CTerm, DataNode, GetFn } from '../eval/program.ts';
+import { evalRuleSet } from '../eval/rules.ts';
 import type { CallTarget, IR } from './ir.ts';
 import { hasOutputArg, isOpenPattern } from './safety.ts';
 
@@ -25,8 +26,11 @@ const FAIL = '\u0000FAIL\u0000';
 
 /** What the generator borrows from the closure compiler. */
 export interface GenHost {
-  /** The closure compiler's term, for a sub-term the generator leaves to it. */
+  readonly root: DataNode;
+  /** A compiled sub-term the generator leaves to the closure compiler. */
   term(t: IR, bound: ReadonlySet<number>): CTerm;
+  /** The closure compiler's own version of a term (for the general walk under `with`). */
+  closureTerm(t: IR, bound: ReadonlySet<number>): CTerm;
   /** A builtin call honouring `with` mocks (taken only when mocks are in scope). */
   mockedCall(target: CallTarget, loc: IR['loc']): (c: Ctx, args: Value[]) => Value | undefined;
   /** A builtin's error handling: undefined result, or the error raised in strict mode. */
@@ -44,9 +48,9 @@ export class SourceGen {
     this.host = host;
   }
 
-  /** Whether t is in the generated fragment: a ref not rooted at data, or a builtin call. */
+  /** Whether t is in the generated fragment: a ref (into data: along a static route), or a builtin call. */
   covers(t: IR, bound: ReadonlySet<number>): boolean {
-    if (t.k === 'ref') return t.head.k !== 'data' && single(t, bound);
+    if (t.k === 'ref') return (t.head.k !== 'data' || dataRoute(this.host.root, t.path) !== undefined) && single(t, bound);
     if (t.k === 'call') return t.target.kind === 'builtin' && t.target.name !== 'print' && single(t, bound);
     return false;
   }
@@ -98,12 +102,8 @@ export class SourceGen {
       case 'input':
         return this.bind('c.input', out);
       case 'ref':
-        if (t.head.k !== 'data') {
-          let cur = this.value(t.head, bound, out);
-          const look = this.ref(lookup);
-          for (const p of t.path) cur = this.bind(`${look}(${cur}, ${this.value(p, bound, out)})`, out);
-          return cur;
-        }
+        if (t.head.k !== 'data') return this.walk(this.value(t.head, bound, out), t.path, 0, bound, out);
+        if (dataRoute(this.host.root, t.path)) return this.dataRef(t, bound, out);
         break;
       case 'call':
         if (t.target.kind === 'builtin' && t.target.name !== 'print') return this.call(t, t.target, bound, out);
@@ -111,6 +111,42 @@ export class SourceGen {
     }
     const get = this.host.term(t, bound).get!;
     return this.bind(`${this.ref(get)}(c, f)`, out);
+  }
+
+  /** Looks path[from..] up from the value in cur, in order, giving up at the first undefined. */
+  private walk(cur: string, path: readonly IR[], from: number, bound: ReadonlySet<number>, out: string[]): string {
+    const look = this.ref(lookup);
+    for (let i = from; i < path.length; i++) cur = this.bind(`${look}(${cur}, ${this.value(path[i]!, bound, out)})`, out);
+    return cur;
+  }
+
+  /** A data ref along its static route; under `with` data overrides, the general walk. */
+  private dataRef(t: Extract<IR, { k: 'ref' }>, bound: ReadonlySet<number>, out: string[]): string {
+    const route = dataRoute(this.host.root, t.path)!;
+    const fast: string[] = [];
+    let v: string;
+    switch (route.kind) {
+      case 'rules':
+        v = this.walk(this.bind(`${this.ref(evalRuleSet)}(c, ${this.ref(route.rs)})`, fast), t.path, route.from, bound, fast);
+        break;
+      case 'base':
+        v = this.walk(this.bind(`${this.ref(basePath)}(c.data, ${this.ref(route.prefix)})`, fast), t.path, route.from, bound, fast);
+        break;
+      case 'extent':
+        v = this.bind(`${this.ref(extent)}(c, ${this.ref(route.node)}, ${this.ref(basePath)}(c.data, ${this.ref(route.prefix)}), undefined)`, fast);
+        break;
+    }
+    const r = `v${this.vars++}`;
+    const general = this.ref(this.host.closureTerm(t, bound).get!);
+    out.push(`let ${r};
+if (c.overrides === undefined) {
+${fast.join('\n')}
+${r} = ${v};
+} else {
+${r} = ${general}(c, f);
+if (${r} === undefined) ${FAIL}
+}`);
+    return r;
   }
 
   private call(t: Extract<IR, { k: 'call' }>, target: Extract<CallTarget, { kind: 'builtin' }>, bound: ReadonlySet<number>, out: string[]): string {

@@ -4,7 +4,7 @@ import { AutonomyError, type Location } from '../../../common/errors.ts';
 import { BuiltinError } from '../builtins/builtin.ts';
 import { equal, formatValue, keyOf, makeSet, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type K, type Mock, type OverrideNode, type VK } from '../eval/ctx.ts';
-import { extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
+import { basePath, dataRoute, extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
 import { callFunction, evalRuleSet } from '../eval/rules.ts';
 import { single, SourceGen, type Snippet, type Test } from './gen.ts';
@@ -27,7 +27,9 @@ export class Planner {
     this.program = program;
     this.slotNames = slotNames;
     this.gen = new SourceGen({
+      root: program.root,
       term: (t, bound) => this.term(t, bound),
+      closureTerm: (t, bound) => this.closureTerm(t, bound),
       mockedCall: (target, loc) => {
         const invoke = this.invoker(target, loc);
         return (c, args) => {
@@ -307,7 +309,10 @@ export class Planner {
   // ---- terms ---------------------------------------------------------------------------------
 
   term(t: IR, bound: ReadonlySet<number>): CTerm {
-    if (this.gen.covers(t, bound)) return fromGet(this.gen.getter(t, bound));
+    return this.gen.covers(t, bound) ? fromGet(this.gen.getter(t, bound)) : this.closureTerm(t, bound);
+  }
+
+  private closureTerm(t: IR, bound: ReadonlySet<number>): CTerm {
     switch (t.k) {
       case 'const': {
         const v = t.v;
@@ -593,66 +598,34 @@ export class Planner {
 
 // ---- helpers ----
 
-/**
- * Resolves a data ref's constant prefix against the rule tree once, at compile time: to a rule
- * set (evaluate it, walk the rest of the value), to base data below the rule tree, or to a
- * package (its extent). Undefined when the general walk is needed. Overrides from `with` always
- * take the general walk.
- */
+/** A data ref's walk along its compile-time route (undefined when the general walk is needed). */
 function staticDataRef(root: DataNode, path: readonly IR[], elems: readonly PathElem[]): ((c: Ctx, f: Frame, vk: VK) => boolean) | undefined {
-  let node = root;
-  const consts: Value[] = [];
-  for (let i = 0; i < path.length; i++) {
-    const p = path[i]!;
-    if (node.ruleSet) {
-      if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
-      const rs = node.ruleSet;
+  const route = dataRoute(root, path);
+  switch (route?.kind) {
+    case undefined:
+      return undefined;
+    case 'rules': {
+      const { rs, from } = route;
       return (c, f, vk) => {
         const v = evalRuleSet(c, rs);
-        return v === undefined ? false : walkValue(c, f, v, elems, i, vk);
+        return v === undefined ? false : walkValue(c, f, v, elems, from, vk);
       };
     }
-    if (p.k !== 'const') return undefined;
-    const child = node.children.get(keyOf(p.v));
-    if (!child) {
-      // Below here is base data only: every further constant key is a base-document lookup.
-      const prefix = [...consts];
-      let j = i;
-      for (; j < path.length && path[j]!.k === 'const'; j++) prefix.push((path[j] as { v: Value }).v);
-      const rest = j;
+    case 'base': {
+      const { prefix, from } = route;
       return (c, f, vk) => {
         const base = basePath(c.data, prefix);
-        return base === undefined ? false : walkValue(c, f, base, elems, rest, vk);
+        return base === undefined ? false : walkValue(c, f, base, elems, from, vk);
       };
     }
-    consts.push(p.v);
-    node = child;
+    case 'extent': {
+      const { node, prefix } = route;
+      return (c, _f, vk) => {
+        const v = extent(c, node, basePath(c.data, prefix), undefined);
+        return v === undefined ? false : vk(v);
+      };
+    }
   }
-  if (node.ruleSet) {
-    if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
-    const rs = node.ruleSet;
-    return (c, _f, vk) => {
-      const v = evalRuleSet(c, rs);
-      return v === undefined ? false : vk(v);
-    };
-  }
-  const at = node;
-  const prefix = [...consts];
-  return (c, _f, vk) => {
-    const v = extent(c, at, basePath(c.data, prefix), undefined);
-    return v === undefined ? false : vk(v);
-  };
-}
-
-/** The base document at a constant path (integer keys also find string keys, as in OPA's storage). */
-function basePath(data: Value, path: readonly Value[]): Value | undefined {
-  let v: Value | undefined = data;
-  for (const k of path) {
-    if (v === undefined) return undefined;
-    const next: Value | undefined = lookup(v, k);
-    v = next === undefined && typeof k === 'number' && v instanceof ObjectValue ? v.get(String(k)) : next;
-  }
-  return v;
 }
 
 /** The condition behind literal functions made by fromTest (compile-time only). */

@@ -2,7 +2,8 @@
 // rule tree (virtual documents) is merged with base data and `with` overrides.
 import { equal, keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
-import type { DataNode, EachFn, GetFn } from './program.ts';
+import type { IR } from '../compile/ir.ts';
+import type { DataNode, EachFn, GetFn, RuleSet } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
 /** Matches a key against a pattern (binding its variables while k runs). */
@@ -194,4 +195,54 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
     }
   }
   return out;
+}
+
+/**
+ * Where a data ref leads, resolved against the rule tree once, at compile time: to a rule set
+ * (evaluate it, walk path[from..] through its value), to base data below the rule tree (walk
+ * path[from..] from the document at prefix), or to a package (its extent). Undefined when the
+ * general walk is needed. Overrides from `with` always take the general walk.
+ */
+export type DataRoute =
+  | { readonly kind: 'rules'; readonly rs: RuleSet; readonly from: number }
+  | { readonly kind: 'base'; readonly prefix: readonly Value[]; readonly from: number }
+  | { readonly kind: 'extent'; readonly node: DataNode; readonly prefix: readonly Value[] };
+
+export function dataRoute(root: DataNode, path: readonly IR[]): DataRoute | undefined {
+  let node = root;
+  const consts: Value[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (node.ruleSet) {
+      if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+      return { kind: 'rules', rs: node.ruleSet, from: i };
+    }
+    if (p.k !== 'const') return undefined;
+    const child = node.children.get(keyOf(p.v));
+    if (!child) {
+      // Below here is base data only: every further constant key is a base-document lookup.
+      const prefix = [...consts];
+      let j = i;
+      for (; j < path.length && path[j]!.k === 'const'; j++) prefix.push((path[j] as { v: Value }).v);
+      return { kind: 'base', prefix, from: j };
+    }
+    consts.push(p.v);
+    node = child;
+  }
+  if (node.ruleSet) {
+    if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+    return { kind: 'rules', rs: node.ruleSet, from: path.length };
+  }
+  return { kind: 'extent', node, prefix: consts };
+}
+
+/** The base document at a constant path (integer keys also find string keys, as in OPA's storage). */
+export function basePath(data: Value, path: readonly Value[]): Value | undefined {
+  let v: Value | undefined = data;
+  for (const k of path) {
+    if (v === undefined) return undefined;
+    const next: Value | undefined = lookup(v, k);
+    v = next === undefined && typeof k === 'number' && v instanceof ObjectValue ? v.get(String(k)) : next;
+  }
+  return v;
 }
