@@ -109,7 +109,7 @@ export class CompiledPolicy {
       shared,
       input: opts.input === undefined ? undefined : fromJSLazy(opts.input),
       data: opts.data === undefined ? this.data : toValue(opts.data),
-      cache: new Map(),
+      cache: [],
       overrides: undefined,
       mocks: undefined,
       inMock: false,

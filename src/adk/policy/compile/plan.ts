@@ -303,7 +303,7 @@ export class Planner {
       if (target.kind === 'input') input = target.path.length === 0 ? v : setPath(input, target.path, v);
       else overrides = addOverride(overrides, target.path, v);
     }
-    return { shared: c.shared, input, data: c.data, cache: new Map(), overrides, mocks, inMock: false };
+    return { shared: c.shared, input, data: c.data, cache: [], overrides, mocks, inMock: false };
   }
 
   // ---- terms ---------------------------------------------------------------------------------

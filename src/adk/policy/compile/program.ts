@@ -35,11 +35,12 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
 
   // Pass 1: place every rule in the tree.
   const placed: { env: ModuleEnv; rule: Rule; head: HeadInfo; rs: RuleSet }[] = [];
+  const ruleSetCount = { n: 0 };
   const envs = modules.map((m) => moduleEnv(m, names.get(pathKey(m.package))!, index));
   modules.forEach((m, mi) => {
     for (const rule of m.rules) {
       const head = analyseHead(m, rule);
-      const rs = ruleSetAt(root, ruleSets, head, rule);
+      const rs = ruleSetAt(root, ruleSets, ruleSetCount, head, rule);
       placed.push({ env: envs[mi]!, rule, head, rs });
       if (head.kind === 'function') index.functions.set(pathKey(head.path as string[]), { path: head.path as string[], arity: rule.head.args!.length });
     }
@@ -165,7 +166,7 @@ function analyseHead(m: Module, rule: Rule): HeadInfo {
   return { path, suffix, kind };
 }
 
-function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInfo, rule: Rule): RuleSet {
+function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, counter: { n: number }, head: HeadInfo, rule: Rule): RuleSet {
   let node = root;
   for (const key of head.path) {
     const ks = keyOf(key);
@@ -184,7 +185,7 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInf
     if (existing.kind === 'function' && existing.arity !== arity) throw compileError('rego_type_error', `conflicting rules data.${pathStr} found`, rule.loc);
     return existing;
   }
-  const rs: RuleSet = { path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
+  const rs: RuleSet = { index: counter.n++, path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
   node.ruleSet = rs;
   ruleSets.set(pathKey(rs.path), rs);
   return rs;

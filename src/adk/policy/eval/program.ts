@@ -40,6 +40,8 @@ export interface CompiledRule {
 export type RuleKind = 'complete' | 'multi' | 'partial' | 'function';
 
 export interface RuleSet {
+  /** Position in the program's rule sets: where its value is cached during an evaluation. */
+  readonly index: number;
   /** data path of the rules' ground prefix */
   readonly path: readonly string[];
   readonly kind: RuleKind;

@@ -15,12 +15,12 @@ function newFrame(n: number): Frame {
 
 /** The value of a (non-function) rule set in this scope, cached; undefined if it has none. */
 export function evalRuleSet(c: Ctx, rs: RuleSet): Value | undefined {
-  const cached = c.cache.get(rs);
+  const cached = c.cache[rs.index];
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
   // Recursion is rejected at compile time (compile/recursion.ts); a runaway stack would still
   // end as eval_budget_exceeded (engine.ts), never as a wrong answer.
   const v = rs.kind === 'complete' ? evalComplete(c, rs) : evalCollection(c, rs);
-  c.cache.set(rs, v === undefined ? UNDEFINED : v);
+  c.cache[rs.index] = v === undefined ? UNDEFINED : v;
   return v;
 }
 
