@@ -7,6 +7,8 @@ export type Value = null | boolean | number | bigint | string | readonly Value[]
 
 /** Marks key strings that are not plain strings; plain string keys map to themselves. */
 const ESC = '\u0001';
+/** Passed by lazy objects, which have no map until they materialise (never written to). */
+const NO_ENTRIES: Map<string, Value> = new Map();
 
 /** An object: any values as keys, insertion order irrelevant to equality and output. */
 export class ObjectValue {
@@ -27,7 +29,7 @@ export class ObjectValue {
 
   /** An object over plain JSON data, converted field by field as it is read. */
   static lazy(src: Record<string, unknown>): ObjectValue {
-    const o = new ObjectValue();
+    const o = new ObjectValue(NO_ENTRIES);
     o.map = undefined;
     o.src = src;
     return o;
@@ -48,9 +50,9 @@ export class ObjectValue {
     if (src !== undefined) {
       if (typeof key !== 'string' || !Object.hasOwn(src, key)) return undefined;
       const x = src[key];
-      // Scalars convert for free; only composites are remembered, so each is converted once.
-      if (typeof x === 'string' || typeof x === 'boolean') return x;
       if (x === undefined) return undefined;
+      // Scalars convert for free; only composites are remembered, so each is converted once.
+      if (typeof x !== 'object' || x === null) return fromJSLazy(x);
       const seen = (this.seen ??= new Map());
       const known = seen.get(key);
       if (known !== undefined) return known;
