@@ -7,8 +7,8 @@
 // and step counts are the same.
 import { equal, type Value } from '../value.ts';
 import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
-import { basePath, dataRoute, extent, lookup } from '../eval/data.ts';
-import type { CTerm, DataNode, GetFn } from '../eval/program.ts';
+import { basePath, dataRoute, entries, extent, lookup } from '../eval/data.ts';
+import type { CTerm, DataNode, GetFn, LitFn } from '../eval/program.ts';
 import { evalRuleSet } from '../eval/rules.ts';
 import type { CallTarget, IR } from './ir.ts';
 import { hasOutputArg, isOpenPattern } from './safety.ts';
@@ -23,6 +23,11 @@ export interface Snippet {
 }
 
 const FAIL = '\u0000FAIL\u0000';
+
+/** A literal of a generated body: a condition, or `some [k,] v in coll` binding fresh slots. */
+export type Step =
+  | { readonly kind: 'test'; readonly snippet: Snippet }
+  | { readonly kind: 'each'; readonly coll: IR; readonly bound: ReadonlySet<number>; readonly keySlot?: number; readonly valueSlot: number };
 
 /** What the generator borrows from the closure compiler. */
 export interface GenHost {
@@ -90,6 +95,44 @@ export class SourceGen {
     const t = this.ref(tick);
     const code = snippets.map((s) => (steps ? `${t}(c.shared);\n` : '') + s.code.replaceAll(FAIL, 'return false;')).join('\n');
     return this.compile(`${code}\nreturn true;`) as Test;
+  }
+
+  /**
+   * A whole body as one function: conditions inline, iterations as loops. Like seq and someIn, it
+   * charges a step before each literal and each element, binds while later literals and k run,
+   * and unbinds on the way out.
+   */
+  body(steps: readonly Step[]): LitFn {
+    const t = this.ref(tick);
+    const parts: string[] = [];
+    const loops: { label: string; slots: number[] }[] = [];
+    let fail = 'return false;';
+    for (const s of steps) {
+      parts.push(`${t}(c.shared);`);
+      if (s.kind === 'test') {
+        parts.push(s.snippet.code.replaceAll(FAIL, fail));
+        continue;
+      }
+      const out: string[] = [];
+      const coll = this.value(s.coll, s.bound, out);
+      parts.push(out.join('\n').replaceAll(FAIL, fail));
+      const n = this.vars++;
+      const label = `L${n}`;
+      const slots = s.keySlot === undefined ? [s.valueSlot] : [s.keySlot, s.valueSlot];
+      parts.push(`const arr${n} = Array.isArray(${coll});
+const e${n} = arr${n} ? ${coll} : ${this.ref(entries)}(${coll});
+${label}: for (let i${n} = 0; i${n} < e${n}.length; i${n} += arr${n} ? 1 : 2) {
+${t}(c.shared);
+${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n}];
+`}f[${s.valueSlot}] = arr${n} ? e${n}[i${n}] : e${n}[i${n} + 1];`);
+      loops.push({ label, slots });
+      fail = `continue ${label};`;
+    }
+    const unbind = (slots: readonly number[]): string => slots.map((x) => `f[${x}] = undefined;`).join(' ');
+    parts.push(`if (k()) { ${unbind(loops.flatMap((l) => l.slots))} return true; }`);
+    for (let i = loops.length - 1; i >= 0; i--) parts.push(`}\n${unbind(loops[i]!.slots)}`);
+    parts.push('return false;');
+    return this.compileWith('(c, f, k)', parts.join('\n')) as LitFn;
   }
 
   /** Statements computing t's value (running FAIL when it is undefined); returns its expression. */
@@ -189,10 +232,14 @@ if (${r} === undefined) ${FAIL}`);
   }
 
   private compile(body: string): (c: Ctx, f: Frame) => unknown {
+    return this.compileWith('(c, f)', body) as (c: Ctx, f: Frame) => unknown;
+  }
+
+  private compileWith(params: string, body: string): unknown {
     // Constants are bound as locals of an enclosing function, so V8 treats them as constants.
     const names = this.pool.map((_, i) => `p${i}`);
-    const src = `const [${names.join(', ')}] = P;\nreturn (c, f) => {\n${body}\n};`;
-    return new Function('P', src)(this.pool) as (c: Ctx, f: Frame) => unknown;
+    const src = `const [${names.join(', ')}] = P;\nreturn ${params} => {\n${body}\n};`;
+    return new Function('P', src)(this.pool);
   }
 }
 

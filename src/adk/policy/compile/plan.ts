@@ -7,7 +7,7 @@ import { evalError, tick, type Ctx, type Frame, type K, type Mock, type Override
 import { basePath, dataRoute, extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
 import { callFunction, evalRuleSet } from '../eval/rules.ts';
-import { single, SourceGen, type Snippet, type Test } from './gen.ts';
+import { single, SourceGen, type Snippet, type Step, type Test } from './gen.ts';
 import { slotsOf, type CallTarget, type IR, type Lit, type WithIR } from './ir.ts';
 import { pathKey } from './resolve.ts';
 import { hasOutputArg, isOpenPattern, orderBody, outputs } from './safety.ts';
@@ -47,11 +47,26 @@ export class Planner {
     const { ordered } = orderBody(lits, bound, external, this.slotNames, loc);
     const b = new Set(bound);
     const fns: LitFn[] = [];
+    const steps: (Step | undefined)[] = [];
     for (const l of ordered) {
-      fns.push(this.lit(l, b, external));
+      const fn = this.lit(l, b, external);
+      fns.push(fn);
+      const snippet = snippets.get(fn);
+      steps.push(snippet ? { kind: 'test', snippet } : this.eachStep(l, b));
       outputs(l, b);
     }
-    return { fn: seq(fns), bound: b };
+    // A body of conditions and simple iterations is generated whole (loops instead of continuations).
+    const whole = steps.some((s) => s?.kind === 'each') && steps.every((s) => s !== undefined);
+    return { fn: whole ? this.gen.body(steps as Step[]) : seq(fns), bound: b };
+  }
+
+  /** `some [k,] v in coll` binding fresh variables from a single-valued collection, as a step. */
+  private eachStep(l: Lit, bound: ReadonlySet<number>): Step | undefined {
+    if (l.k !== 'somein' || l.with.length > 0 || l.value.k !== 'local' || bound.has(l.value.slot) || !single(l.coll, bound)) return undefined;
+    const valueSlot = l.value.slot;
+    if (l.key === undefined) return { kind: 'each', coll: l.coll, bound: new Set(bound), valueSlot };
+    if (l.key.k !== 'local' || bound.has(l.key.slot) || l.key.slot === valueSlot) return undefined;
+    return { kind: 'each', coll: l.coll, bound: new Set(bound), keySlot: l.key.slot, valueSlot };
   }
 
   lit(l: Lit, bound: ReadonlySet<number>, external: ReadonlySet<number>): LitFn {

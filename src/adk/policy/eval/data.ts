@@ -37,6 +37,13 @@ export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boo
   return false;
 }
 
+/** [key, value, …] of an object or set, in forEachEntry's order (none for other values). */
+export function entries(v: Value): Value[] {
+  const out: Value[] = [];
+  forEachEntry(v, (k, x) => (out.push(k, x), false));
+  return out;
+}
+
 /** Walks path[i..] through a plain value, calling vk with each value reached. */
 export function walkValue(c: Ctx, f: Frame, v: Value, path: readonly PathElem[], i: number, vk: VK): boolean {
   for (; i < path.length; i++) {
