@@ -19,6 +19,12 @@ export interface PolicySource {
 export interface CompileOptions {
   /** Builtin table (default: every builtin). */
   readonly builtins?: BuiltinTable;
+  /**
+   * Generate JavaScript for the common core of rule bodies (default: true, when the process
+   * allows code generation). False keeps every rule in the closure compiler: the reference the
+   * generated code is tested against.
+   */
+  readonly generate?: boolean;
 }
 
 export interface EvalOptions {
@@ -37,6 +43,8 @@ export interface EvalOptions {
   readonly print?: (line: string) => void;
   /** Hosts that http.send and net.lookup_ip_addr may reach (default: none). */
   readonly networkAllowList?: readonly string[];
+  /** Receives the steps the evaluation took, also when it fails (to size a budget). */
+  readonly stats?: { steps: number };
 }
 
 /** One solution of a query. */
@@ -81,17 +89,21 @@ export class CompiledPolicy {
     const c = this.context(opts);
     const frame = new Array<Value | undefined>(q.nslots);
     const rows: ResultRow[] = [];
-    run(() =>
-      q.fn(c, frame, () => {
-        const bindings = new Map<string, Value>();
-        for (const v of q.vars) {
-          const x = frame[v.slot];
-          if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
-        }
-        rows.push({ bindings, expressions: q.captures.map((s) => (s >= 0 ? frame[s]! : true)) });
-        return false;
-      }),
-    );
+    try {
+      run(() =>
+        q.fn(c, frame, () => {
+          const bindings = new Map<string, Value>();
+          for (const v of q.vars) {
+            const x = frame[v.slot];
+            if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
+          }
+          rows.push({ bindings, expressions: q.captures.map((s) => (s >= 0 ? frame[s]! : true)) });
+          return false;
+        }),
+      );
+    } finally {
+      if (opts.stats) opts.stats.steps = c.shared.steps;
+    }
     return rows;
   }
 
@@ -172,6 +184,6 @@ function toValue(x: unknown): Value {
 export function compile(sources: readonly PolicySource[], data: unknown = {}, options: CompileOptions = {}): CompiledPolicy {
   const builtins = options.builtins ?? defaultBuiltins();
   const modules: Module[] = sources.map((s) => parseModule(s.text, s.file));
-  const program = compileProgram(modules, builtins);
+  const program = compileProgram(modules, builtins, options.generate ?? true);
   return new CompiledPolicy(program, toValue(data ?? {}), builtins);
 }

@@ -44,17 +44,21 @@ export interface GenHost {
 
 /** Generates the code of one rule (or query): its functions share one table of constants. */
 export class SourceGen {
+  /** False when generation is turned off or the process forbids it: nothing is then covered. */
+  readonly enabled: boolean;
   private readonly host: GenHost;
   private readonly pool: unknown[] = [];
   private readonly named = new Map<unknown, string>();
   private vars = 0;
 
-  constructor(host: GenHost) {
+  constructor(enabled: boolean, host: GenHost) {
+    this.enabled = enabled && canGenerate();
     this.host = host;
   }
 
   /** Whether t is in the generated fragment: a ref (into data: along a static route), or a builtin call. */
   covers(t: IR, bound: ReadonlySet<number>): boolean {
+    if (!this.enabled) return false;
     if (t.k === 'ref') return (t.head.k !== 'data' || dataRoute(this.host.root, t.path) !== undefined) && single(t, bound);
     if (t.k === 'call') return t.target.kind === 'builtin' && t.target.name !== 'print' && single(t, bound);
     return false;
@@ -76,7 +80,8 @@ export class SourceGen {
   }
 
   /** The condition of a unification of two single-valued terms. */
-  equal(a: IR, b: IR, bound: ReadonlySet<number>): Snippet {
+  equal(a: IR, b: IR, bound: ReadonlySet<number>): Snippet | undefined {
+    if (!this.enabled) return undefined;
     const out: string[] = [];
     const va = this.value(a, bound, out);
     const vb = this.value(b, bound, out);
@@ -241,6 +246,20 @@ if (${r} === undefined) ${FAIL}`);
     const src = `const [${names.join(', ')}] = P;\nreturn ${params} => {\n${body}\n};`;
     return new Function('P', src)(this.pool);
   }
+}
+
+let generationAllowed: boolean | undefined;
+
+/** Node run with --disallow-code-generation-from-strings refuses new Function: closures only. */
+function canGenerate(): boolean {
+  if (generationAllowed === undefined) {
+    try {
+      generationAllowed = new Function('return true')() === true;
+    } catch {
+      generationAllowed = false;
+    }
+  }
+  return generationAllowed;
 }
 
 /** Whether a term has a single value and binds nothing (the closure compiler then has its get). */

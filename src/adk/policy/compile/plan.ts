@@ -26,7 +26,7 @@ export class Planner {
   constructor(program: Program, slotNames: readonly string[]) {
     this.program = program;
     this.slotNames = slotNames;
-    this.gen = new SourceGen({
+    this.gen = new SourceGen(program.generate, {
       root: program.root,
       term: (t, bound) => this.term(t, bound),
       closureTerm: (t, bound) => this.closureTerm(t, bound),
@@ -56,7 +56,7 @@ export class Planner {
       outputs(l, b);
     }
     // A body of conditions and simple iterations is generated whole (loops instead of continuations).
-    const whole = steps.some((s) => s?.kind === 'each') && steps.every((s) => s !== undefined);
+    const whole = this.gen.enabled && steps.some((s) => s?.kind === 'each') && steps.every((s) => s !== undefined);
     return { fn: whole ? this.gen.body(steps as Step[]) : seq(fns), bound: b };
   }
 
@@ -126,7 +126,8 @@ export class Planner {
     const openA = isOpenPattern(a, bound);
     const openB = isOpenPattern(b, bound);
     if (!openA && !openB) {
-      if (single(a, bound) && single(b, bound)) return fromSnippet(this.gen.equal(a, b, bound));
+      const eq = single(a, bound) && single(b, bound) ? this.gen.equal(a, b, bound) : undefined;
+      if (eq) return fromSnippet(eq);
       const ta = this.term(a, bound);
       const tb = this.term(b, bound);
       if (ta.get && tb.get) {

@@ -19,11 +19,11 @@ interface HeadInfo {
 }
 
 /** Compiles parsed modules into a program. */
-export function compileProgram(modules: readonly Module[], builtins: BuiltinTable): Program {
+export function compileProgram(modules: readonly Module[], builtins: BuiltinTable, generate = true): Program {
   const root: DataNode = { children: new Map(), key: 'data' };
   const ruleSets = new Map<string, RuleSet>();
   const index: ProgramIndex = { functions: new Map(), builtins };
-  const program: Program = { root, builtins, ruleSets };
+  const program: Program = { root, builtins, ruleSets, generate };
 
   // Rule names per package, across modules of the same package.
   const names = new Map<string, Set<string>>();

@@ -65,4 +65,6 @@ export interface Program {
   readonly builtins: BuiltinTable;
   /** Rule sets by path key, for function calls. */
   readonly ruleSets: Map<string, RuleSet>;
+  /** Whether rule bodies may be compiled to generated JavaScript (compile/gen.ts). */
+  readonly generate: boolean;
 }
