@@ -5,7 +5,7 @@ import type { Module } from './ast.ts';
 import type { BuiltinContext, BuiltinTable } from './builtins/builtin.ts';
 import { defaultBuiltins } from './builtins/registry.ts';
 import { compileProgram, compileQuery, type CompiledQuery } from './compile/program.ts';
-import { charge, newShared, type Budget, type Ctx, type Shared } from './eval/ctx.ts';
+import { charge, newShared, type Budget, type Ctx, type Frame, type Shared } from './eval/ctx.ts';
 import type { Program } from './eval/program.ts';
 import { parseModule, parseQuery } from './parser.ts';
 import { fromJS, fromJSLazy, ObjectValue, type Value } from './value.ts';
@@ -89,18 +89,22 @@ export class CompiledPolicy {
     const c = this.context(opts);
     const frame = new Array<Value | undefined>(q.nslots);
     const rows: ResultRow[] = [];
+    const emit = (): boolean => {
+      const bindings = new Map<string, Value>();
+      for (const v of q.vars) {
+        const x = frame[v.slot];
+        if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
+      }
+      const expressions = new Array<Value>(q.captures.length);
+      for (let i = 0; i < expressions.length; i++) {
+        const s = q.captures[i]!;
+        expressions[i] = s >= 0 ? frame[s]! : true;
+      }
+      rows.push({ bindings, expressions });
+      return false;
+    };
     try {
-      run(() =>
-        q.fn(c, frame, () => {
-          const bindings = new Map<string, Value>();
-          for (const v of q.vars) {
-            const x = frame[v.slot];
-            if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
-          }
-          rows.push({ bindings, expressions: q.captures.map((s) => (s >= 0 ? frame[s]! : true)) });
-          return false;
-        }),
-      );
+      run(q.fn, c, frame, emit);
     } finally {
       if (opts.stats) opts.stats.steps = c.shared.steps;
     }
@@ -165,9 +169,9 @@ class QueryBuiltinContext implements BuiltinContext {
 }
 
 /** Runs an evaluation, turning a blown JS stack into a coded error (the caller then denies). */
-function run(f: () => void): void {
+function run(fn: CompiledQuery['fn'], c: Ctx, frame: Frame, k: () => boolean): void {
   try {
-    f();
+    fn(c, frame, k);
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw new AutonomyError('eval_budget_exceeded', 'evaluation exceeded the maximum nesting depth');

@@ -6,7 +6,7 @@ import type { BuiltinTable } from '../builtins/builtin.ts';
 import type { CompiledRule, CTerm, DataNode, LitFn, Program, RuleKind, RuleSet } from '../eval/program.ts';
 import { fromJS, keyOf, type Value } from '../value.ts';
 import { slotsOf, type IR, type Lit } from './ir.ts';
-import { Planner, seq } from './plan.ts';
+import { Planner, seq, testOf } from './plan.ts';
 import { needs } from './safety.ts';
 import { checkRecursion, dependencies } from './recursion.ts';
 import { compileError, pathKey, Resolver, type ModuleEnv, type ProgramIndex } from './resolve.ts';
@@ -265,9 +265,12 @@ function compileRule(
 
   const term = (t: IR): CTerm => planner.term(t, bound);
   const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR, metadata));
+  const bodyFn = rule.body.length === 0 ? seq([]) : body;
+  const test = testOf(bodyFn);
   return {
     nslots: r.nslots,
-    body: rule.body.length === 0 ? seq([]) : body,
+    body: bodyFn,
+    ...(test ? { test } : {}),
     ...(args ? { args } : {}),
     suffix: suffixIRs.map(term),
     ...(keyIR ? { key: term(keyIR) } : {}),

@@ -23,6 +23,8 @@ export type ArgsFn = (c: Ctx, f: Frame, args: readonly Value[], k: K) => boolean
 export interface CompiledRule {
   readonly nslots: number;
   readonly body: LitFn;
+  /** The body as a condition, when it has at most one solution and binds nothing. */
+  readonly test?: (c: Ctx, f: Frame) => boolean;
   /** Function argument matcher. */
   readonly args?: ArgsFn;
   /** Key terms after the rule's ground prefix (p[x] → [x]); empty for complete rules. */

@@ -8,6 +8,7 @@ import type { CompiledRule, RuleSet } from './program.ts';
 /** Shared by rules without variables; frozen, so a stray write fails loudly instead of leaking. */
 const NO_SLOTS: Frame = Object.freeze([]) as unknown as Frame;
 const FOUND = (): boolean => true;
+const NO_KEYS: readonly Value[] = [];
 
 function newFrame(n: number): Frame {
   return n === 0 ? NO_SLOTS : new Array<Value | undefined>(n);
@@ -79,13 +80,13 @@ function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
   for (const rule of rs.rules) {
     // A constant value is decided by the first solution: no value callbacks needed.
     if (isConstRule(rule)) {
-      if (rule.body(c, newFrame(rule.nslots), FOUND)) accept(rule.constValue!, rule);
+      if (succeeds(c, rule)) accept(rule.constValue!, rule);
     } else runRule(c, rule, newFrame(rule.nslots), (v) => (accept(v, rule), false));
   }
   const d = rs.default;
   if (result === undefined && d) {
     if (isConstRule(d)) {
-      if (d.body(c, newFrame(d.nslots), FOUND)) result = d.constValue;
+      if (succeeds(c, d)) result = d.constValue;
     } else {
       runRule(c, d, newFrame(d.nslots), (v) => {
         result = v;
@@ -94,6 +95,12 @@ function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
     }
   }
   return result;
+}
+
+/** Whether the rule's body has a solution. */
+function succeeds(c: Ctx, rule: CompiledRule): boolean {
+  const f = newFrame(rule.nslots);
+  return rule.test === undefined ? rule.body(c, f, FOUND) : rule.test(c, f);
 }
 
 function isConstRule(rule: CompiledRule): boolean {
@@ -109,11 +116,13 @@ function evalCollection(c: Ctx, rs: RuleSet): Value {
     const elemGet = multi && rule.suffix.length === 0 ? rule.key!.get : undefined;
     if (elemGet) {
       // `p contains x` with a single-valued x: no key path to build.
-      rule.body(c, f, () => {
+      const add = (): boolean => {
         const elem = elemGet(c, f);
-        if (elem !== undefined) root = insertElement(root, [], elem, rule);
+        if (elem !== undefined) root = insertElement(root, NO_KEYS, elem, rule);
         return false;
-      });
+      };
+      if (rule.test === undefined) rule.body(c, f, add);
+      else if (rule.test(c, f)) add();
       continue;
     }
     rule.body(c, f, () => {
