@@ -188,6 +188,7 @@ function toValue(x: unknown): Value {
 export function compile(sources: readonly PolicySource[], data: unknown = {}, options: CompileOptions = {}): CompiledPolicy {
   const builtins = options.builtins ?? defaultBuiltins();
   const modules: Module[] = sources.map((s) => parseModule(s.text, s.file));
-  const program = compileProgram(modules, builtins, options.generate ?? true);
-  return new CompiledPolicy(program, toValue(data ?? {}), builtins);
+  const base = toValue(data ?? {});
+  const program = compileProgram(modules, builtins, { generate: options.generate ?? true, data: base });
+  return new CompiledPolicy(program, base, builtins);
 }

@@ -196,6 +196,9 @@ p := [a, b, c, d] if {
 }
 `;
   assertSame(src, { conf: { tools: ['read', 'write'] } }, ['data.w.p', 'data.w'], [{ tool: 'x', prefix: 'w' }, { tool: 'read', prefix: '' }, {}]);
+  // Data given at evaluation replaces the compile-time data that generated code looks up early.
+  assertSame(src, { conf: { tools: ['read', 'write'] } }, ['data.w.p', 'data.w'], [{ tool: 'x', prefix: 'w' }], { data: { conf: { tools: ['x', 'wx'] } } });
+  assertSame(src, { conf: { tools: ['read', 'write'] } }, ['data.w.p', 'data.w'], [{ tool: 'x', prefix: 'w' }], { data: {} });
 });
 
 test('generation can be turned off: the closure compiler alone gives the same answers', () => {

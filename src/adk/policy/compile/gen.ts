@@ -32,6 +32,8 @@ export type Step =
 /** What the generator borrows from the closure compiler. */
 export interface GenHost {
   readonly root: DataNode;
+  /** The base data the policy was compiled with (evaluations usually keep it). */
+  readonly data: Value | undefined;
   /** A compiled sub-term the generator leaves to the closure compiler. */
   term(t: IR, bound: ReadonlySet<number>): CTerm;
   /** The closure compiler's own version of a term (for the general walk under `with`). */
@@ -178,10 +180,10 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
         v = this.walk(this.bind(`${this.ref(evalRuleSet)}(c, ${this.ref(route.rs)})`, fast), t.path, route.from, bound, fast);
         break;
       case 'base':
-        v = this.walk(this.bind(`${this.ref(basePath)}(c.data, ${this.ref(route.prefix)})`, fast), t.path, route.from, bound, fast);
+        v = this.walk(this.bind(this.base(route.prefix), fast), t.path, route.from, bound, fast);
         break;
       case 'extent':
-        v = this.bind(`${this.ref(extent)}(c, ${this.ref(route.node)}, ${this.ref(basePath)}(c.data, ${this.ref(route.prefix)}), undefined)`, fast);
+        v = this.bind(`${this.ref(extent)}(c, ${this.ref(route.node)}, ${this.base(route.prefix)}, undefined)`, fast);
         break;
     }
     const r = `v${this.vars++}`;
@@ -195,6 +197,14 @@ ${r} = ${general}(c, f);
 if (${r} === undefined) ${FAIL}
 }`);
     return r;
+  }
+
+  /** The base document at a constant path: looked up at compile time for the policy's own data. */
+  private base(prefix: readonly Value[]): string {
+    const general = `${this.ref(basePath)}(c.data, ${this.ref(prefix)})`;
+    const data = this.host.data;
+    if (data === undefined) return general;
+    return `(c.data === ${this.ref(data)} ? ${this.ref(basePath(data, prefix))} : ${general})`;
   }
 
   private call(t: Extract<IR, { k: 'call' }>, target: Extract<CallTarget, { kind: 'builtin' }>, bound: ReadonlySet<number>, out: string[]): string {

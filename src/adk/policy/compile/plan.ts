@@ -28,6 +28,7 @@ export class Planner {
     this.slotNames = slotNames;
     this.gen = new SourceGen(program.generate, {
       root: program.root,
+      data: program.data,
       term: (t, bound) => this.term(t, bound),
       closureTerm: (t, bound) => this.closureTerm(t, bound),
       mockedCall: (target, loc) => {

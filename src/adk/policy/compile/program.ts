@@ -19,11 +19,11 @@ interface HeadInfo {
 }
 
 /** Compiles parsed modules into a program. */
-export function compileProgram(modules: readonly Module[], builtins: BuiltinTable, generate = true): Program {
+export function compileProgram(modules: readonly Module[], builtins: BuiltinTable, options: { generate?: boolean; data?: Value } = {}): Program {
   const root: DataNode = { children: new Map(), key: 'data' };
   const ruleSets = new Map<string, RuleSet>();
   const index: ProgramIndex = { functions: new Map(), builtins };
-  const program: Program = { root, builtins, ruleSets, generate };
+  const program: Program = { root, builtins, ruleSets, generate: options.generate ?? true, ...(options.data === undefined ? {} : { data: options.data }) };
 
   // Rule names per package, across modules of the same package.
   const names = new Map<string, Set<string>>();

@@ -69,4 +69,6 @@ export interface Program {
   readonly ruleSets: Map<string, RuleSet>;
   /** Whether rule bodies may be compiled to generated JavaScript (compile/gen.ts). */
   readonly generate: boolean;
+  /** The base data given at compile time, when known. */
+  readonly data?: Value;
 }
