@@ -5,7 +5,7 @@
 // generated code calls its getters. The generated code calls the same helpers the closures do
 // (lookup, equal, builtin implementations, builtinFailure), in the same order, so results, errors
 // and step counts are the same.
-import { equal, type Value } from '../value.ts';
+import { equal, ObjectValue, type Value } from '../value.ts';
 import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
 import { basePath, dataRoute, entries, extent, lookup } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn } from '../eval/program.ts';
@@ -166,7 +166,12 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
   /** Looks path[from..] up from the value in cur, in order, giving up at the first undefined. */
   private walk(cur: string, path: readonly IR[], from: number, bound: ReadonlySet<number>, out: string[]): string {
     const look = this.ref(lookup);
-    for (let i = from; i < path.length; i++) cur = this.bind(`${look}(${cur}, ${this.value(path[i]!, bound, out)})`, out);
+    const obj = this.ref(ObjectValue);
+    for (let i = from; i < path.length; i++) {
+      const key = this.value(path[i]!, bound, out);
+      // lookup() on an object is get(); called here, V8 can inline it.
+      cur = this.bind(`${cur} instanceof ${obj} ? ${cur}.get(${key}) : ${look}(${cur}, ${key})`, out);
+    }
     return cur;
   }
 

@@ -177,6 +177,14 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
   }
   if (!node && !ov?.children) return base;
   const out = new ObjectValue();
+  if (base === undefined && ov === undefined) {
+    // Rules only (a package): nothing to merge, nothing to conflict with.
+    for (const child of node!.children.values()) {
+      const v = extent(c, child, undefined, undefined);
+      if (v !== undefined) out.set(child.key, v);
+    }
+    return out;
+  }
   if (base instanceof ObjectValue) for (const [ks, v] of base.vals) out.vals.set(ks, v);
   if (base instanceof ObjectValue && base.keys) out.keys = new Map(base.keys);
   if (node) {
