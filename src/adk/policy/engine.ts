@@ -90,17 +90,7 @@ export class CompiledPolicy {
     const frame = new Array<Value | undefined>(q.nslots);
     const rows: ResultRow[] = [];
     const emit = (): boolean => {
-      const bindings = new Map<string, Value>();
-      for (const v of q.vars) {
-        const x = frame[v.slot];
-        if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
-      }
-      const expressions = new Array<Value>(q.captures.length);
-      for (let i = 0; i < expressions.length; i++) {
-        const s = q.captures[i]!;
-        expressions[i] = s >= 0 ? frame[s]! : true;
-      }
-      rows.push({ bindings, expressions });
+      rows.push({ bindings: bindingsOf(q, frame), expressions: expressionsOf(q, frame) });
       return false;
     };
     try {
@@ -134,6 +124,27 @@ export class CompiledPolicy {
 }
 
 const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
+/** Shared by the rows of queries without variables (`data.p`, the usual decision). */
+const NO_BINDINGS: ReadonlyMap<string, Value> = new Map();
+
+function bindingsOf(q: CompiledQuery, frame: Frame): ReadonlyMap<string, Value> {
+  if (q.vars.length === 0) return NO_BINDINGS;
+  const bindings = new Map<string, Value>();
+  for (const v of q.vars) {
+    const x = frame[v.slot];
+    if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
+  }
+  return bindings;
+}
+
+function expressionsOf(q: CompiledQuery, frame: Frame): Value[] {
+  const expressions = new Array<Value>(q.captures.length);
+  for (let i = 0; i < expressions.length; i++) {
+    const s = q.captures[i]!;
+    expressions[i] = s >= 0 ? frame[s]! : true;
+  }
+  return expressions;
+}
 const NO_HOSTS: readonly string[] = Object.freeze([]);
 const discard = (): void => undefined;
 

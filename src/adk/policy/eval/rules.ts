@@ -116,13 +116,16 @@ function evalCollection(c: Ctx, rs: RuleSet): Value {
     const elemGet = multi && rule.suffix.length === 0 ? rule.key!.get : undefined;
     if (elemGet) {
       // `p contains x` with a single-valued x: no key path to build.
-      const add = (): boolean => {
+      if (rule.test === undefined) {
+        rule.body(c, f, () => {
+          const elem = elemGet(c, f);
+          if (elem !== undefined) root = insertElement(root, NO_KEYS, elem, rule);
+          return false;
+        });
+      } else if (rule.test(c, f)) {
         const elem = elemGet(c, f);
         if (elem !== undefined) root = insertElement(root, NO_KEYS, elem, rule);
-        return false;
-      };
-      if (rule.test === undefined) rule.body(c, f, add);
-      else if (rule.test(c, f)) add();
+      }
       continue;
     }
     rule.body(c, f, () => {
