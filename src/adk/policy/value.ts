@@ -63,6 +63,32 @@ export class ObjectValue {
     return this.map!.get(keyOf(key));
   }
 
+  /**
+   * The value at a path of string keys, or undefined. Below a lazy object the walk goes through
+   * the plain data, so the objects it only passes through are never wrapped; anything unusual on
+   * the way (arrays, Rego values, a composite result) takes the step-by-step walk.
+   */
+  getPath(keys: readonly string[]): Value | undefined {
+    if (keys.length === 0) return this;
+    let raw: unknown = this.src;
+    if (raw !== undefined) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const next = Object.hasOwn(raw as object, k) ? (raw as Record<string, unknown>)[k] : undefined;
+        if (next === undefined) return undefined;
+        if (typeof next !== 'object' || next === null) return i === keys.length - 1 ? fromJSLazy(next) : undefined;
+        if (i === keys.length - 1 || Array.isArray(next) || next instanceof ObjectValue || next instanceof SetValue) break;
+        raw = next;
+      }
+    }
+    let v = this.get(keys[0]!);
+    for (let i = 1; i < keys.length && v !== undefined; i++) {
+      const k = keys[i]!;
+      v = v instanceof ObjectValue ? v.get(k) : v instanceof SetValue && v.has(k) ? k : undefined;
+    }
+    return v;
+  }
+
   private materialise(): Map<string, Value> {
     const src = this.src!;
     const map = new Map<string, Value>();

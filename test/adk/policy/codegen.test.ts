@@ -211,3 +211,32 @@ test('generation can be turned off: the closure compiler alone gives the same an
     assert.equal(p.evalRule('data.g.ok', { xs: [1] }), undefined);
   }
 });
+
+test('constant-key walks through input agree with step-by-step lookups on unusual documents', () => {
+  const src = `package u
+a := input.a.b.c
+p := input["__proto__"]["polluted"]
+k := input.constructor.name
+t := input.a.b
+s := input.set.x
+n := input.a.n.x
+`;
+  const regoValue = (text: string): unknown => compile([{ file: 'x.rego', text: `package x\nv := ${text}` }]).evalRule('data.x.v');
+  const inputs: unknown[] = [
+    { a: { b: { c: 1 } } },
+    { a: { b: [1, 2] } },
+    { a: { b: { c: [1] }, n: 'str' } },
+    { a: [{ b: 1 }] },
+    { a: null },
+    JSON.parse('{"__proto__": {"polluted": 1}, "a": {"b": {"c": true}}}'),
+    {},
+    { a: { b: { c: 2 ** 60 } } },
+    { set: regoValue('{"x"}') },
+    { a: regoValue('{"b": {"c": 5}}') },
+    { a: { b: regoValue('{"c": {1}}') } },
+  ];
+  assertSame(src, {}, ['data.u'], inputs);
+  const p = compile([{ file: 'u.rego', text: src }]);
+  assert.equal(toJSON(p.evalRule('data.u', inputs[5])!), '{"a":true,"p":1,"t":{"c":true}}');
+  assert.equal(toJSON(p.evalRule('data.u', inputs[8])!), '{"s":"x"}');
+});

@@ -7,7 +7,7 @@
 // and step counts are the same.
 import { equal, ObjectValue, type Value } from '../value.ts';
 import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
-import { basePath, dataRoute, entries, extent, lookup } from '../eval/data.ts';
+import { basePath, dataRoute, entries, extent, lookup, lookupPath } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn } from '../eval/program.ts';
 import { evalRuleSet } from '../eval/rules.ts';
 import type { CallTarget, IR } from './ir.ts';
@@ -168,6 +168,15 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
     const look = this.ref(lookup);
     const obj = this.ref(ObjectValue);
     for (let i = from; i < path.length; i++) {
+      // Several constant string keys in a row (input.agent.id): one walk, no wrappers in between.
+      let j = i;
+      while (j < path.length && isStringConst(path[j]!)) j++;
+      if (j - i >= 2) {
+        const keys = this.ref(path.slice(i, j).map((p) => (p as { v: string }).v));
+        cur = this.bind(`${cur} instanceof ${obj} ? ${cur}.getPath(${keys}) : ${this.ref(lookupPath)}(${cur}, ${keys})`, out);
+        i = j - 1;
+        continue;
+      }
       const key = this.value(path[i]!, bound, out);
       // lookup() on an object is get(); called here, V8 can inline it.
       cur = this.bind(`${cur} instanceof ${obj} ? ${cur}.get(${key}) : ${look}(${cur}, ${key})`, out);
@@ -275,6 +284,10 @@ function canGenerate(): boolean {
     }
   }
   return generationAllowed;
+}
+
+function isStringConst(t: IR): boolean {
+  return t.k === 'const' && typeof t.v === 'string';
 }
 
 /** Whether a term has a single value and binds nothing (the closure compiler then has its get). */

@@ -37,6 +37,16 @@ export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boo
   return false;
 }
 
+/** Looks keys up in turn (lookup() step by step); undefined as soon as one is missing. */
+export function lookupPath(v: Value, keys: readonly Value[]): Value | undefined {
+  let x: Value | undefined = v;
+  for (const k of keys) {
+    x = lookup(x, k);
+    if (x === undefined) return undefined;
+  }
+  return x;
+}
+
 /** [key, value, …] of an object or set, in forEachEntry's order (none for other values). */
 export function entries(v: Value): Value[] {
   const out: Value[] = [];
