@@ -5,8 +5,8 @@
 // generated code calls its getters. The generated code calls the same helpers the closures do
 // (lookup, equal, builtin implementations, builtinFailure), in the same order, so results, errors
 // and step counts are the same.
-import { equal, ObjectValue, type Value } from '../value.ts';
-import { tick, type Ctx, type Frame } from '../eval/ctx.ts';
+import { equal, keyOf, ObjectValue, type Value } from '../value.ts';
+import { tick, UNDEFINED, type Ctx, type Frame } from '../eval/ctx.ts';
 import { basePath, dataRoute, entries, extent, lookup, lookupPath } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn } from '../eval/program.ts';
 import { evalRuleSet } from '../eval/rules.ts';
@@ -34,6 +34,8 @@ export interface GenHost {
   readonly root: DataNode;
   /** The base data the policy was compiled with (evaluations usually keep it). */
   readonly data: Value | undefined;
+  /** The scope cache entry (Ctx.cache) for the value of the input ref with this key. */
+  refSlot(key: string): number;
   /** A compiled sub-term the generator leaves to the closure compiler. */
   term(t: IR, bound: ReadonlySet<number>): CTerm;
   /** The closure compiler's own version of a term (for the general walk under `with`). */
@@ -152,6 +154,7 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
       case 'input':
         return this.bind('c.input', out);
       case 'ref':
+        if (t.head.k === 'input' && t.path.every((p) => p.k === 'const')) return this.inputRef(t.path as readonly Extract<IR, { k: 'const' }>[], bound, out);
         if (t.head.k !== 'data') return this.walk(this.value(t.head, bound, out), t.path, 0, bound, out);
         if (dataRoute(this.host.root, t.path)) return this.dataRef(t, bound, out);
         break;
@@ -161,6 +164,30 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
     }
     const get = this.host.term(t, bound).get!;
     return this.bind(`${this.ref(get)}(c, f)`, out);
+  }
+
+  /**
+   * An input ref with constant keys (input.tool): looked up once per scope, since policies read
+   * the same fields in many rules. `with input` makes a new scope, so a new cache.
+   */
+  private inputRef(path: readonly Extract<IR, { k: 'const' }>[], bound: ReadonlySet<number>, out: string[]): string {
+    const slot = this.host.refSlot(path.map((p) => keyOf(p.v)).join('\u0000'));
+    const v = `v${this.vars++}`;
+    const label = `M${this.vars++}`;
+    const none = this.ref(UNDEFINED);
+    const walk: string[] = [];
+    const found = this.walk(this.bind('c.input', walk), path, 0, bound, walk);
+    out.push(`let ${v} = c.cache[${slot}];
+if (${v} === undefined) {
+${v} = ${none};
+${label}: {
+${walk.join('\n').replaceAll(FAIL, `break ${label};`)}
+${v} = ${found};
+}
+c.cache[${slot}] = ${v};
+}
+if (${v} === ${none}) ${FAIL}`);
+    return v;
   }
 
   /** Looks path[from..] up from the value in cur, in order, giving up at the first undefined. */

@@ -29,6 +29,12 @@ export class Planner {
     this.gen = new SourceGen(program.generate, {
       root: program.root,
       data: program.data,
+      refSlot: (key) => {
+        const { slots } = program.refCache;
+        let slot = slots.get(key);
+        if (slot === undefined) slots.set(key, (slot = program.refCache.next++));
+        return slot;
+      },
       term: (t, bound) => this.term(t, bound),
       closureTerm: (t, bound) => this.closureTerm(t, bound),
       mockedCall: (target, loc) => {

@@ -23,7 +23,8 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
   const root: DataNode = { children: new Map(), key: 'data' };
   const ruleSets = new Map<string, RuleSet>();
   const index: ProgramIndex = { functions: new Map(), builtins };
-  const program: Program = { root, builtins, ruleSets, generate: options.generate ?? true, ...(options.data === undefined ? {} : { data: options.data }) };
+  const refCache = { next: 0, slots: new Map<string, number>() };
+  const program: Program = { root, builtins, ruleSets, generate: options.generate ?? true, ...(options.data === undefined ? {} : { data: options.data }), refCache };
 
   // Rule names per package, across modules of the same package.
   const names = new Map<string, Set<string>>();
@@ -46,6 +47,7 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
     }
   });
 
+  refCache.next = ruleSetCount.n;
   const metadata = metadataIndex(modules);
 
   // Pass 2: compile rule bodies (they may reference any rule or function).

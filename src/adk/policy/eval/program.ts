@@ -71,4 +71,6 @@ export interface Program {
   readonly generate: boolean;
   /** The base data given at compile time, when known. */
   readonly data?: Value;
+  /** Scope cache entries of input refs read more than once (after the rule sets' entries). */
+  readonly refCache: { next: number; readonly slots: Map<string, number> };
 }
