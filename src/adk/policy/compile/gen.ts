@@ -72,7 +72,11 @@ export class SourceGen {
   getter(t: IR, bound: ReadonlySet<number>): GetFn {
     const out: string[] = [];
     const v = this.value(t, bound, out);
-    return this.compile(`${out.join('\n').replaceAll(FAIL, 'return undefined;')}\nreturn ${v};`) as GetFn;
+    const body = `${out.join('\n').replaceAll(FAIL, 'return undefined;')}\nreturn ${v};`;
+    // Compiled on first use (as every generated function): many getters only serve closures
+    // that generated bodies replace, and large policies have rules an evaluation never reaches.
+    let get: GetFn | undefined;
+    return (c, f) => (get ??= this.compile(body) as GetFn)(c, f);
   }
 
   /** The condition of an expression literal: the term is defined and not false. */
@@ -103,7 +107,9 @@ export class SourceGen {
   test(snippets: readonly Snippet[], steps: boolean): Test {
     const t = this.ref(tick);
     const code = snippets.map((s) => (steps ? `${t}(c.shared);\n` : '') + s.code.replaceAll(FAIL, 'return false;')).join('\n');
-    return this.compile(`${code}\nreturn true;`) as Test;
+    const body = `${code}\nreturn true;`;
+    let test: Test | undefined;
+    return (c, f) => (test ??= this.compile(body) as Test)(c, f);
   }
 
   /**
@@ -141,7 +147,9 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
     parts.push(`if (k()) { ${unbind(loops.flatMap((l) => l.slots))} return true; }`);
     for (let i = loops.length - 1; i >= 0; i--) parts.push(`}\n${unbind(loops[i]!.slots)}`);
     parts.push('return false;');
-    return this.compileWith('(c, f, k)', parts.join('\n')) as LitFn;
+    const src = parts.join('\n');
+    let fn: LitFn | undefined;
+    return (c, f, k) => (fn ??= this.compileWith('(c, f, k)', src) as LitFn)(c, f, k);
   }
 
   /** Statements computing t's value (running FAIL when it is undefined); returns its expression. */

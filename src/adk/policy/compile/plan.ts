@@ -662,10 +662,9 @@ function fromTest(test: Test): LitFn {
   return fn;
 }
 
-/** A condition from generated code; compiled on first use when it is not merged into a run. */
+/** A condition from generated code (a run of conditions merges their snippets instead). */
 function fromSnippet(s: Snippet): LitFn {
-  let test: Test | undefined;
-  const fn = fromTest((c, f) => (test ??= s.gen.test([s], false))(c, f));
+  const fn = fromTest(s.gen.test([s], false));
   snippets.set(fn, s);
   return fn;
 }
