@@ -24,10 +24,11 @@ export interface Snippet {
 
 const FAIL = '\u0000FAIL\u0000';
 
-/** A literal of a generated body: a condition, or `some [k,] v in coll` binding fresh slots. */
+/** A literal of a generated body: a condition, `some [k,] v in coll` or `x := v` binding fresh slots. */
 export type Step =
   | { readonly kind: 'test'; readonly snippet: Snippet }
-  | { readonly kind: 'each'; readonly coll: IR; readonly bound: ReadonlySet<number>; readonly keySlot?: number; readonly valueSlot: number };
+  | { readonly kind: 'each'; readonly coll: IR; readonly bound: ReadonlySet<number>; readonly keySlot?: number; readonly valueSlot: number }
+  | { readonly kind: 'bind'; readonly slot: number; readonly value: IR; readonly bound: ReadonlySet<number> };
 
 /** What the generator borrows from the closure compiler. */
 export interface GenHost {
@@ -113,40 +114,45 @@ export class SourceGen {
   }
 
   /**
-   * A whole body as one function: conditions inline, iterations as loops. Like seq and someIn, it
-   * charges a step before each literal and each element, binds while later literals and k run,
-   * and unbinds on the way out.
+   * A whole body as one function: conditions inline, iterations as loops, assignments as stores.
+   * Like seq, someIn and the pattern matchers, it charges a step before each literal and each
+   * element, binds while later literals and k run, and unbinds on the way out.
    */
   body(steps: readonly Step[]): LitFn {
     const t = this.ref(tick);
     const parts: string[] = [];
-    const loops: { label: string; slots: number[] }[] = [];
-    let fail = 'return false;';
+    // The top level, then one scope per loop: the slots bound in it.
+    const scopes: { label?: string; slots: number[] }[] = [{ slots: [] }];
+    const unbind = (slots: readonly number[]): string => slots.map((x) => `f[${x}] = undefined;`).join(' ');
+    // Inside a loop the next element overwrites what this one bound; the loop unbinds on exit.
+    const fail = (): string => (scopes.length > 1 ? `continue ${scopes[scopes.length - 1]!.label};` : `{ ${unbind(scopes[0]!.slots)} return false; }`);
     for (const s of steps) {
       parts.push(`${t}(c.shared);`);
       if (s.kind === 'test') {
-        parts.push(s.snippet.code.replaceAll(FAIL, fail));
+        parts.push(s.snippet.code.replaceAll(FAIL, fail()));
         continue;
       }
       const out: string[] = [];
-      const coll = this.value(s.coll, s.bound, out);
-      parts.push(out.join('\n').replaceAll(FAIL, fail));
+      const v = this.value(s.kind === 'each' ? s.coll : s.value, s.bound, out);
+      parts.push(out.join('\n').replaceAll(FAIL, fail()));
+      if (s.kind === 'bind') {
+        parts.push(`f[${s.slot}] = ${v};`);
+        scopes[scopes.length - 1]!.slots.push(s.slot);
+        continue;
+      }
       const n = this.vars++;
       const label = `L${n}`;
-      const slots = s.keySlot === undefined ? [s.valueSlot] : [s.keySlot, s.valueSlot];
-      parts.push(`const arr${n} = Array.isArray(${coll});
-const e${n} = arr${n} ? ${coll} : ${this.ref(entries)}(${coll});
+      parts.push(`const arr${n} = Array.isArray(${v});
+const e${n} = arr${n} ? ${v} : ${this.ref(entries)}(${v});
 ${label}: for (let i${n} = 0; i${n} < e${n}.length; i${n} += arr${n} ? 1 : 2) {
 ${t}(c.shared);
 ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n}];
 `}f[${s.valueSlot}] = arr${n} ? e${n}[i${n}] : e${n}[i${n} + 1];`);
-      loops.push({ label, slots });
-      fail = `continue ${label};`;
+      scopes.push({ label, slots: s.keySlot === undefined ? [s.valueSlot] : [s.keySlot, s.valueSlot] });
     }
-    const unbind = (slots: readonly number[]): string => slots.map((x) => `f[${x}] = undefined;`).join(' ');
-    parts.push(`if (k()) { ${unbind(loops.flatMap((l) => l.slots))} return true; }`);
-    for (let i = loops.length - 1; i >= 0; i--) parts.push(`}\n${unbind(loops[i]!.slots)}`);
-    parts.push('return false;');
+    parts.push(`if (k()) { ${unbind(scopes.flatMap((x) => x.slots))} return true; }`);
+    for (let i = scopes.length - 1; i > 0; i--) parts.push(`}\n${unbind(scopes[i]!.slots)}`);
+    parts.push(`${unbind(scopes[0]!.slots)}\nreturn false;`);
     const src = parts.join('\n');
     let fn: LitFn | undefined;
     return (c, f, k) => (fn ??= this.compileWith('(c, f, k)', src) as LitFn)(c, f, k);

@@ -62,13 +62,22 @@ export class Planner {
       steps.push(snippet ? { kind: 'test', snippet } : this.eachStep(l, b));
       outputs(l, b);
     }
-    // A body of conditions and simple iterations is generated whole (loops instead of continuations).
-    const whole = this.gen.enabled && steps.some((s) => s?.kind === 'each') && steps.every((s) => s !== undefined);
+    // A body of conditions, simple iterations and assignments is generated whole (loops and
+    // stores instead of continuations).
+    const whole = this.gen.enabled && steps.some((s) => s?.kind !== 'test') && steps.every((s) => s !== undefined);
     return { fn: whole ? this.gen.body(steps as Step[]) : seq(fns), bound: b };
   }
 
-  /** `some [k,] v in coll` binding fresh variables from a single-valued collection, as a step. */
+  /**
+   * `some [k,] v in coll` binding fresh variables from a single-valued collection, or `x := v`
+   * (`x = v`) binding a fresh variable to a single value, as a step of a generated body.
+   */
   private eachStep(l: Lit, bound: ReadonlySet<number>): Step | undefined {
+    if (l.k === 'unify' && !l.neg && l.with.length === 0) {
+      const [x, v] = l.a.k === 'local' && !bound.has(l.a.slot) ? [l.a, l.b] : [l.b, l.a];
+      if (x.k !== 'local' || bound.has(x.slot) || isOpenPattern(v, bound) || !single(v, bound)) return undefined;
+      return { kind: 'bind', slot: x.slot, value: v, bound: new Set(bound) };
+    }
     if (l.k !== 'somein' || l.with.length > 0 || l.value.k !== 'local' || bound.has(l.value.slot) || !single(l.coll, bound)) return undefined;
     const valueSlot = l.value.slot;
     if (l.key === undefined) return { kind: 'each', coll: l.coll, bound: new Set(bound), valueSlot };
