@@ -74,8 +74,7 @@ export class SourceGen {
     const out: string[] = [];
     const v = this.value(t, bound, out);
     const body = `${out.join('\n').replaceAll(FAIL, 'return undefined;')}\nreturn ${v};`;
-    // Compiled on first use (as every generated function): many getters only serve closures
-    // that generated bodies replace, and large policies have rules an evaluation never reaches.
+    // Compiled on first use: many getters only serve closures that generated bodies replace.
     let get: GetFn | undefined;
     return (c, f) => (get ??= this.compile(body) as GetFn)(c, f);
   }
@@ -109,8 +108,7 @@ export class SourceGen {
     const t = this.ref(tick);
     const code = snippets.map((s) => (steps ? `${t}(c.shared);\n` : '') + s.code.replaceAll(FAIL, 'return false;')).join('\n');
     const body = `${code}\nreturn true;`;
-    let test: Test | undefined;
-    return (c, f) => (test ??= this.compile(body) as Test)(c, f);
+    return this.compile(body) as Test;
   }
 
   /**
@@ -154,8 +152,7 @@ ${s.keySlot === undefined ? '' : `f[${s.keySlot}] = arr${n} ? i${n} : e${n}[i${n
     for (let i = scopes.length - 1; i > 0; i--) parts.push(`}\n${unbind(scopes[i]!.slots)}`);
     parts.push(`${unbind(scopes[0]!.slots)}\nreturn false;`);
     const src = parts.join('\n');
-    let fn: LitFn | undefined;
-    return (c, f, k) => (fn ??= this.compileWith('(c, f, k)', src) as LitFn)(c, f, k);
+    return this.compileWith('(c, f, k)', src) as LitFn;
   }
 
   /** Statements computing t's value (running FAIL when it is undefined); returns its expression. */

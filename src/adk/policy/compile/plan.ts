@@ -671,9 +671,10 @@ function fromTest(test: Test): LitFn {
   return fn;
 }
 
-/** A condition from generated code (a run of conditions merges their snippets instead). */
+/** A condition from generated code; compiled on first use, as runs of conditions merge snippets. */
 function fromSnippet(s: Snippet): LitFn {
-  const fn = fromTest(s.gen.test([s], false));
+  let test: Test | undefined;
+  const fn = fromTest((c, f) => (test ??= s.gen.test([s], false))(c, f));
   snippets.set(fn, s);
   return fn;
 }
