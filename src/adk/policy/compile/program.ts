@@ -20,7 +20,7 @@ interface HeadInfo {
 
 /** Compiles parsed modules into a program. */
 export function compileProgram(modules: readonly Module[], builtins: BuiltinTable, options: { generate?: boolean; data?: Value } = {}): Program {
-  const root: DataNode = { children: new Map(), key: 'data' };
+  const root: DataNode = { children: new Map(), key: 'data', ruleSet: undefined };
   const ruleSets = new Map<string, RuleSet>();
   const index: ProgramIndex = { functions: new Map(), builtins };
   const refCache = { next: 0, slots: new Map<string, number>() };
@@ -174,7 +174,8 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, counter: { n:
     const ks = keyOf(key);
     let child = node.children.get(ks);
     if (!child) {
-      child = { children: new Map(), key };
+      // Every node and rule set starts with all its fields: one object shape each for V8.
+      child = { children: new Map(), key, ruleSet: undefined };
       node.children.set(ks, child);
     }
     node = child;
@@ -187,7 +188,7 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, counter: { n:
     if (existing.kind === 'function' && existing.arity !== arity) throw compileError('rego_type_error', `conflicting rules data.${pathStr} found`, rule.loc);
     return existing;
   }
-  const rs: RuleSet = { index: counter.n++, path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
+  const rs: RuleSet = { default: undefined, index: counter.n++, path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
   node.ruleSet = rs;
   ruleSets.set(pathKey(rs.path), rs);
   return rs;

@@ -104,7 +104,7 @@ export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathEl
 
 /** A node's children without its own rules: rules with longer ground refs nested under a rule set. */
 function childrenOf(node: DataNode): DataNode {
-  return { children: node.children, key: node.key, overRules: true };
+  return { children: node.children, key: node.key, ruleSet: undefined, overRules: true };
 }
 
 /** Base-document lookup: integer keys also find string keys, as OPA's storage paths do. */

@@ -48,7 +48,7 @@ export interface RuleSet {
   readonly path: readonly string[];
   readonly kind: RuleKind;
   readonly rules: CompiledRule[];
-  default?: CompiledRule;
+  default?: CompiledRule | undefined;
   readonly arity: number;
   readonly loc: Loc;
 }
@@ -57,7 +57,7 @@ export interface DataNode {
   readonly children: Map<string, DataNode>;
   /** The key value of this node in its parent (a string for package and rule names). */
   readonly key: Value;
-  ruleSet?: RuleSet;
+  ruleSet?: RuleSet | undefined;
   /** Set on the view of a node's children whose base document is its own rule set's value. */
   readonly overRules?: boolean;
 }
