@@ -270,15 +270,16 @@ function compileRule(
   const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR, metadata));
   const bodyFn = rule.body.length === 0 ? seq([]) : body;
   const test = testOf(bodyFn);
+  // Every field present (undefined when absent): one object shape for V8 wherever rules are read.
   return {
     nslots: r.nslots,
     body: bodyFn,
-    ...(test ? { test } : {}),
-    ...(args ? { args } : {}),
+    test,
+    args,
     suffix: suffixIRs.map(term),
-    ...(keyIR ? { key: term(keyIR) } : {}),
-    ...(valueIR ? { value: term(valueIR) } : {}),
-    ...(valueIR?.k === 'const' ? { constValue: valueIR.v } : valueIR === undefined && !keyIR ? { constValue: true } : {}),
+    key: keyIR ? term(keyIR) : undefined,
+    value: valueIR ? term(valueIR) : undefined,
+    constValue: valueIR?.k === 'const' ? valueIR.v : valueIR === undefined && !keyIR ? true : undefined,
     else: elses,
     loc: rule.loc,
   };

@@ -24,17 +24,17 @@ export interface CompiledRule {
   readonly nslots: number;
   readonly body: LitFn;
   /** The body as a condition, when it has at most one solution and binds nothing. */
-  readonly test?: (c: Ctx, f: Frame) => boolean;
+  readonly test?: ((c: Ctx, f: Frame) => boolean) | undefined;
   /** Function argument matcher. */
-  readonly args?: ArgsFn;
+  readonly args?: ArgsFn | undefined;
   /** Key terms after the rule's ground prefix (p[x] → [x]); empty for complete rules. */
   readonly suffix: readonly CTerm[];
   /** `contains` element. */
-  readonly key?: CTerm;
+  readonly key?: CTerm | undefined;
   /** Head value; absent means true (or no value, for `contains`). */
-  readonly value?: CTerm;
+  readonly value?: CTerm | undefined;
   /** The value when it is a constant: lets evaluation stop at the first solution. */
-  readonly constValue?: Value;
+  readonly constValue?: Value | undefined;
   readonly else: readonly CompiledRule[];
   readonly loc: Loc;
 }
