@@ -124,6 +124,9 @@ export class CompiledPolicy {
 }
 
 const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
+const NO_HOSTS: readonly string[] = Object.freeze([]);
+const discard = (): void => undefined;
+
 /** Shared by the rows of queries without variables (`data.p`, the usual decision). */
 const NO_BINDINGS: ReadonlyMap<string, Value> = new Map();
 
@@ -145,8 +148,6 @@ function expressionsOf(q: CompiledQuery, frame: Frame): Value[] {
   }
   return expressions;
 }
-const NO_HOSTS: readonly string[] = Object.freeze([]);
-const discard = (): void => undefined;
 
 /** What builtins see of one query; the clock and the memo are made only when first used. */
 class QueryBuiltinContext implements BuiltinContext {

@@ -1,10 +1,11 @@
-// Source generation for the single-valued core of rule bodies: refs through input and locals,
-// builtin calls and the conditions built from them become straight-line JavaScript (one function
-// per condition, or per run of conditions) instead of a chain of shared closures, so V8 sees
-// monomorphic code it can inline. Every other term is left to the closure compiler (plan.ts);
-// generated code calls its getters. The generated code calls the same helpers the closures do
-// (lookup, equal, builtin implementations, builtinFailure), in the same order, so results, errors
-// and step counts are the same.
+// Source generation for the common core of rule bodies: refs into input, locals and data,
+// builtin calls, the conditions built from them, `some … in` over a single collection and
+// assignments become straight-line JavaScript (one function per run of conditions or per body,
+// with loops instead of continuations) rather than a chain of shared closures, so V8 sees
+// monomorphic code it can inline. Every other term is left to the closure compiler (plan.ts),
+// whose getters the generated code calls. Generated code calls the same helpers the closures do
+// (lookup, equal, builtin implementations, builtinFailure) in the same order, so results, errors
+// and step counts are the same; test/adk/policy/codegen.test.ts checks that against the closures.
 import { equal, keyOf, ObjectValue, type Value } from '../value.ts';
 import { tick, UNDEFINED, type Ctx, type Frame } from '../eval/ctx.ts';
 import { basePath, dataRoute, entries, extent, lookup, lookupPath } from '../eval/data.ts';

@@ -59,7 +59,7 @@ export class Planner {
       const fn = this.lit(l, b, external);
       fns.push(fn);
       const snippet = snippets.get(fn);
-      steps.push(snippet ? { kind: 'test', snippet } : this.eachStep(l, b));
+      steps.push(snippet ? { kind: 'test', snippet } : this.stepOf(l, b));
       outputs(l, b);
     }
     // A body of conditions, simple iterations and assignments is generated whole (loops and
@@ -72,7 +72,7 @@ export class Planner {
    * `some [k,] v in coll` binding fresh variables from a single-valued collection, or `x := v`
    * (`x = v`) binding a fresh variable to a single value, as a step of a generated body.
    */
-  private eachStep(l: Lit, bound: ReadonlySet<number>): Step | undefined {
+  private stepOf(l: Lit, bound: ReadonlySet<number>): Step | undefined {
     if (l.k === 'unify' && !l.neg && l.with.length === 0) {
       const [x, v] = l.a.k === 'local' && !bound.has(l.a.slot) ? [l.a, l.b] : [l.b, l.a];
       if (x.k !== 'local' || bound.has(x.slot) || isOpenPattern(v, bound) || !single(v, bound)) return undefined;
