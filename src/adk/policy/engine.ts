@@ -88,9 +88,12 @@ export class CompiledPolicy {
     const q = (typeof query === 'string' ? this.prepare(query) : query).query;
     const c = this.context(opts);
     const frame = new Array<Value | undefined>(q.nslots);
-    const rows: ResultRow[] = [];
+    let rows: ResultRow[] | undefined;
     const emit = (): boolean => {
-      rows.push({ bindings: bindingsOf(q, frame), expressions: expressionsOf(q, frame) });
+      const row = { bindings: bindingsOf(q, frame), expressions: expressionsOf(q, frame) };
+      // Most queries have one row: an array of exactly one is far smaller than a grown one.
+      if (rows === undefined) rows = [row];
+      else rows.push(row);
       return false;
     };
     try {
@@ -98,7 +101,7 @@ export class CompiledPolicy {
     } finally {
       if (opts.stats) opts.stats.steps = c.shared.steps;
     }
-    return rows;
+    return rows ?? [];
   }
 
   /** The value of a rule or document (`data.autonomy.authz`) for an input; undefined if undefined. */
@@ -115,7 +118,8 @@ export class CompiledPolicy {
       shared,
       input: opts.input === undefined ? undefined : fromJSLazy(opts.input),
       data: opts.data === undefined ? this.data : toValue(opts.data),
-      cache: [],
+      // Sized once: growing an empty array on its first write allocates several times this.
+      cache: new Array(this.program.refCache.next),
       overrides: undefined,
       mocks: undefined,
       inMock: false,

@@ -335,7 +335,7 @@ export class Planner {
       if (target.kind === 'input') input = target.path.length === 0 ? v : setPath(input, target.path, v);
       else overrides = addOverride(overrides, target.path, v);
     }
-    return { shared: c.shared, input, data: c.data, cache: [], overrides, mocks, inMock: false };
+    return { shared: c.shared, input, data: c.data, cache: new Array(this.program.refCache.next), overrides, mocks, inMock: false };
   }
 
   // ---- terms ---------------------------------------------------------------------------------
