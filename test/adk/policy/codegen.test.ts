@@ -2,6 +2,7 @@
 // and inputs both must give the same rows, the same errors and the same step counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { AutonomyError } from '../../../src/common/errors.ts';
@@ -239,4 +240,13 @@ n := input.a.n.x
   const p = compile([{ file: 'u.rego', text: src }]);
   assert.equal(toJSON(p.evalRule('data.u', inputs[5])!), '{"a":true,"p":1,"t":{"c":true}}');
   assert.equal(toJSON(p.evalRule('data.u', inputs[8])!), '{"s":"x"}');
+});
+
+test('a process that forbids code generation evaluates with closures alone', () => {
+  const engine = new URL('../../../src/adk/policy/index.ts', import.meta.url).href;
+  const script = `import { compile, toJSON } from ${JSON.stringify(engine)};
+const p = compile([{ file: 'g.rego', text: 'package g\\nok if { some x in input.xs; x > 2 }\\nn := count([x | some x in input.xs; x > 1])' }]);
+process.stdout.write(toJSON(p.evalRule('data.g', { xs: [1, 2, 3] })));`;
+  const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out, '{"n":2,"ok":true}');
 });
