@@ -23,6 +23,8 @@ export interface Snippet {
   readonly code: string;
 }
 
+// Policy text never becomes code: strings enter the source as JSON literals (which escape NUL,
+// so no constant can forge this marker) and every other value or function is passed by reference.
 const FAIL = '\u0000FAIL\u0000';
 
 /** A literal of a generated body: a condition, `some [k,] v in coll` or `x := v` binding fresh slots. */
