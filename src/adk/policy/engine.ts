@@ -5,7 +5,7 @@ import type { Module } from './ast.ts';
 import type { BuiltinContext, BuiltinTable } from './builtins/builtin.ts';
 import { defaultBuiltins } from './builtins/registry.ts';
 import { compileProgram, compileQuery, type CompiledQuery } from './compile/program.ts';
-import { charge, newShared, type Budget, type Ctx, type Shared } from './eval/ctx.ts';
+import { charge, newShared, type Budget, type Ctx, type Frame, type Shared } from './eval/ctx.ts';
 import type { Program } from './eval/program.ts';
 import { parseModule, parseQuery } from './parser.ts';
 import { fromJS, fromJSLazy, ObjectValue, type Value } from './value.ts';
@@ -19,6 +19,12 @@ export interface PolicySource {
 export interface CompileOptions {
   /** Builtin table (default: every builtin). */
   readonly builtins?: BuiltinTable;
+  /**
+   * Generate JavaScript for the common core of rule bodies (default: true, when the process
+   * allows code generation). False keeps every rule in the closure compiler: the reference the
+   * generated code is tested against.
+   */
+  readonly generate?: boolean;
 }
 
 export interface EvalOptions {
@@ -37,6 +43,8 @@ export interface EvalOptions {
   readonly print?: (line: string) => void;
   /** Hosts that http.send and net.lookup_ip_addr may reach (default: none). */
   readonly networkAllowList?: readonly string[];
+  /** Receives the steps the evaluation took, also when it fails (to size a budget). */
+  readonly stats?: { steps: number };
 }
 
 /** One solution of a query. */
@@ -80,19 +88,20 @@ export class CompiledPolicy {
     const q = (typeof query === 'string' ? this.prepare(query) : query).query;
     const c = this.context(opts);
     const frame = new Array<Value | undefined>(q.nslots);
-    const rows: ResultRow[] = [];
-    run(() =>
-      q.fn(c, frame, () => {
-        const bindings = new Map<string, Value>();
-        for (const v of q.vars) {
-          const x = frame[v.slot];
-          if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
-        }
-        rows.push({ bindings, expressions: q.captures.map((s) => (s >= 0 ? frame[s]! : true)) });
-        return false;
-      }),
-    );
-    return rows;
+    let rows: ResultRow[] | undefined;
+    const emit = (): boolean => {
+      const row = { bindings: bindingsOf(q, frame), expressions: expressionsOf(q, frame) };
+      // Most queries have one row: an array of exactly one is far smaller than a grown one.
+      if (rows === undefined) rows = [row];
+      else rows.push(row);
+      return false;
+    };
+    try {
+      run(q.fn, c, frame, emit);
+    } finally {
+      if (opts.stats) opts.stats.steps = c.shared.steps;
+    }
+    return rows ?? [];
   }
 
   /** The value of a rule or document (`data.autonomy.authz`) for an input; undefined if undefined. */
@@ -109,7 +118,8 @@ export class CompiledPolicy {
       shared,
       input: opts.input === undefined ? undefined : fromJSLazy(opts.input),
       data: opts.data === undefined ? this.data : toValue(opts.data),
-      cache: new Map(),
+      // Sized once: growing an empty array on its first write allocates several times this.
+      cache: new Array(this.program.refCache.next),
       overrides: undefined,
       mocks: undefined,
       inMock: false,
@@ -120,6 +130,28 @@ export class CompiledPolicy {
 const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
 const NO_HOSTS: readonly string[] = Object.freeze([]);
 const discard = (): void => undefined;
+
+/** Shared by the rows of queries without variables (`data.p`, the usual decision). */
+const NO_BINDINGS: ReadonlyMap<string, Value> = new Map();
+
+function bindingsOf(q: CompiledQuery, frame: Frame): ReadonlyMap<string, Value> {
+  if (q.vars.length === 0) return NO_BINDINGS;
+  const bindings = new Map<string, Value>();
+  for (const v of q.vars) {
+    const x = frame[v.slot];
+    if (x !== undefined && v.name !== '_') bindings.set(v.name, x);
+  }
+  return bindings;
+}
+
+function expressionsOf(q: CompiledQuery, frame: Frame): Value[] {
+  const expressions = new Array<Value>(q.captures.length);
+  for (let i = 0; i < expressions.length; i++) {
+    const s = q.captures[i]!;
+    expressions[i] = s >= 0 ? frame[s]! : true;
+  }
+  return expressions;
+}
 
 /** What builtins see of one query; the clock and the memo are made only when first used. */
 class QueryBuiltinContext implements BuiltinContext {
@@ -153,9 +185,9 @@ class QueryBuiltinContext implements BuiltinContext {
 }
 
 /** Runs an evaluation, turning a blown JS stack into a coded error (the caller then denies). */
-function run(f: () => void): void {
+function run(fn: CompiledQuery['fn'], c: Ctx, frame: Frame, k: () => boolean): void {
   try {
-    f();
+    fn(c, frame, k);
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw new AutonomyError('eval_budget_exceeded', 'evaluation exceeded the maximum nesting depth');
@@ -172,6 +204,7 @@ function toValue(x: unknown): Value {
 export function compile(sources: readonly PolicySource[], data: unknown = {}, options: CompileOptions = {}): CompiledPolicy {
   const builtins = options.builtins ?? defaultBuiltins();
   const modules: Module[] = sources.map((s) => parseModule(s.text, s.file));
-  const program = compileProgram(modules, builtins);
-  return new CompiledPolicy(program, toValue(data ?? {}), builtins);
+  const base = toValue(data ?? {});
+  const program = compileProgram(modules, builtins, { generate: options.generate ?? true, data: base });
+  return new CompiledPolicy(program, base, builtins);
 }

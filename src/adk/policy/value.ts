@@ -9,6 +9,8 @@ export type Value = null | boolean | number | bigint | ExactDecimal | string | r
 
 /** Marks key strings that are not plain strings; plain string keys map to themselves. */
 const ESC = '\u0001';
+/** Passed by lazy objects, which have no map until they materialise (never written to). */
+const NO_ENTRIES: Map<string, Value> = new Map();
 
 /** An object: any values as keys, insertion order irrelevant to equality and output. */
 export class ObjectValue {
@@ -20,7 +22,7 @@ export class ObjectValue {
    * evaluation pays only for the part of its input the policy looks at.
    */
   private src: Record<string, unknown> | undefined;
-  private seen: Record<string, Value> | undefined;
+  private seen: Map<string, Value> | undefined;
 
   constructor(vals: Map<string, Value> = new Map(), keys?: Map<string, Value>) {
     this.map = vals;
@@ -29,7 +31,7 @@ export class ObjectValue {
 
   /** An object over plain JSON data, converted field by field as it is read. */
   static lazy(src: Record<string, unknown>): ObjectValue {
-    const o = new ObjectValue();
+    const o = new ObjectValue(NO_ENTRIES);
     o.map = undefined;
     o.src = src;
     return o;
@@ -48,15 +50,45 @@ export class ObjectValue {
   get(key: Value): Value | undefined {
     const src = this.src;
     if (src !== undefined) {
-      if (typeof key !== 'string') return undefined;
-      const seen = (this.seen ??= Object.create(null) as Record<string, Value>);
-      const known = seen[key];
-      if (known !== undefined) return known;
-      const x = Object.hasOwn(src, key) ? src[key] : undefined;
+      if (typeof key !== 'string' || !Object.hasOwn(src, key)) return undefined;
+      const x = src[key];
       if (x === undefined) return undefined;
-      return (seen[key] = fromJSLazy(x));
+      // Scalars convert for free; only composites are remembered, so each is converted once.
+      if (typeof x !== 'object' || x === null) return fromJSLazy(x);
+      const seen = (this.seen ??= new Map());
+      const known = seen.get(key);
+      if (known !== undefined) return known;
+      const v = fromJSLazy(x);
+      seen.set(key, v);
+      return v;
     }
     return this.map!.get(keyOf(key));
+  }
+
+  /**
+   * The value at a path of string keys, or undefined. Below a lazy object the walk goes through
+   * the plain data, so the objects it only passes through are never wrapped; anything unusual on
+   * the way (arrays, Rego values, a composite result) takes the step-by-step walk.
+   */
+  getPath(keys: readonly string[]): Value | undefined {
+    if (keys.length === 0) return this;
+    let raw: unknown = this.src;
+    if (raw !== undefined) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const next = Object.hasOwn(raw as object, k) ? (raw as Record<string, unknown>)[k] : undefined;
+        if (next === undefined) return undefined;
+        if (typeof next !== 'object' || next === null) return i === keys.length - 1 ? fromJSLazy(next) : undefined;
+        if (i === keys.length - 1 || Array.isArray(next) || next instanceof ObjectValue || next instanceof SetValue) break;
+        raw = next;
+      }
+    }
+    let v = this.get(keys[0]!);
+    for (let i = 1; i < keys.length && v !== undefined; i++) {
+      const k = keys[i]!;
+      v = v instanceof ObjectValue ? v.get(k) : v instanceof SetValue && v.has(k) ? k : undefined;
+    }
+    return v;
   }
 
   private materialise(): Map<string, Value> {
@@ -65,7 +97,7 @@ export class ObjectValue {
     for (const k of Object.keys(src)) {
       const x = src[k];
       if (x === undefined) continue;
-      const v = this.seen?.[k] ?? fromJSLazy(x);
+      const v = this.seen?.get(k) ?? fromJSLazy(x);
       const ks = keyOf(k);
       if (ks !== k) (this.keys ??= new Map()).set(ks, k);
       map.set(ks, v);

@@ -129,3 +129,15 @@ test('reading a subtree merges base data with the rules below it; base data wins
   // A reference to the rule itself still gets the rule's value.
   assert.equal(p.evalRule('data.t.one'), 'rule');
 });
+
+test('stats report the steps an evaluation took, also when it runs over its budget', () => {
+  const p = compile([{ file: 's.rego', text: 'package s\nn := count([x | some x in input.xs; x >= 0])' }]);
+  const small = { steps: 0 };
+  p.eval('data.s.n', { input: { xs: [1, 2, 3] }, stats: small });
+  const large = { steps: 0 };
+  p.eval('data.s.n', { input: { xs: Array.from({ length: 1000 }, (_, i) => i) }, stats: large });
+  assert.ok(small.steps > 3 && large.steps > small.steps + 1000, `${small.steps} then ${large.steps}`);
+  const over = { steps: 0 };
+  assert.throws(() => p.eval('data.s.n', { input: { xs: Array.from({ length: 100_000 }, (_, i) => i) }, budget: { maxSteps: 10_000 }, stats: over }), codeIs('eval_budget_exceeded'));
+  assert.ok(over.steps > 10_000);
+});

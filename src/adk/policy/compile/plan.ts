@@ -4,9 +4,10 @@ import { AutonomyError, type Location } from '../../../common/errors.ts';
 import { BuiltinError } from '../builtins/builtin.ts';
 import { equal, formatValue, keyOf, makeSet, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type K, type Mock, type OverrideNode, type VK } from '../eval/ctx.ts';
-import { extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
+import { basePath, dataRoute, extent, forEachEntry, lookup, walkData, walkValue, type PathElem } from '../eval/data.ts';
 import type { CTerm, DataNode, GetFn, LitFn, Program } from '../eval/program.ts';
 import { callFunction, evalRuleSet } from '../eval/rules.ts';
+import { single, SourceGen, type Snippet, type Step, type Test } from './gen.ts';
 import { slotsOf, type CallTarget, type IR, type Lit, type WithIR } from './ir.ts';
 import { pathKey } from './resolve.ts';
 import { hasOutputArg, isOpenPattern, orderBody, outputs } from './safety.ts';
@@ -20,10 +21,32 @@ const TRUE_K: K = () => true;
 export class Planner {
   private readonly program: Program;
   private readonly slotNames: readonly string[];
+  private readonly gen: SourceGen;
 
   constructor(program: Program, slotNames: readonly string[]) {
     this.program = program;
     this.slotNames = slotNames;
+    this.gen = new SourceGen(program.generate, {
+      root: program.root,
+      data: program.data,
+      refSlot: (key) => {
+        const { slots } = program.refCache;
+        let slot = slots.get(key);
+        if (slot === undefined) slots.set(key, (slot = program.refCache.next++));
+        return slot;
+      },
+      term: (t, bound) => this.term(t, bound),
+      closureTerm: (t, bound) => this.closureTerm(t, bound),
+      mockedCall: (target, loc) => {
+        const invoke = this.invoker(target, loc);
+        return (c, args) => {
+          let out: Value | undefined;
+          invoke(c, args, (v) => ((out = v), true));
+          return out;
+        };
+      },
+      failure: (c, name, loc, e) => (builtinFailure(c, name, loc, e), undefined),
+    });
   }
 
   /** Orders and compiles a body; returns it and the slots bound after it. */
@@ -31,18 +54,45 @@ export class Planner {
     const { ordered } = orderBody(lits, bound, external, this.slotNames, loc);
     const b = new Set(bound);
     const fns: LitFn[] = [];
+    const steps: (Step | undefined)[] = [];
     for (const l of ordered) {
-      fns.push(this.lit(l, b, external));
+      const fn = this.lit(l, b, external);
+      fns.push(fn);
+      const snippet = snippets.get(fn);
+      steps.push(snippet ? { kind: 'test', snippet } : this.stepOf(l, b));
       outputs(l, b);
     }
-    return { fn: seq(fns), bound: b };
+    // A body of conditions, simple iterations and assignments is generated whole (loops and
+    // stores instead of continuations).
+    const whole = this.gen.enabled && steps.some((s) => s?.kind !== 'test') && steps.every((s) => s !== undefined);
+    return { fn: whole ? this.gen.body(steps as Step[]) : seq(fns), bound: b };
+  }
+
+  /**
+   * `some [k,] v in coll` binding fresh variables from a single-valued collection, or `x := v`
+   * (`x = v`) binding a fresh variable to a single value, as a step of a generated body.
+   */
+  private stepOf(l: Lit, bound: ReadonlySet<number>): Step | undefined {
+    if (l.k === 'unify' && !l.neg && l.with.length === 0) {
+      const [x, v] = l.a.k === 'local' && !bound.has(l.a.slot) ? [l.a, l.b] : [l.b, l.a];
+      if (x.k !== 'local' || bound.has(x.slot) || isOpenPattern(v, bound) || !single(v, bound)) return undefined;
+      return { kind: 'bind', slot: x.slot, value: v, bound: new Set(bound) };
+    }
+    if (l.k !== 'somein' || l.with.length > 0 || l.value.k !== 'local' || bound.has(l.value.slot) || !single(l.coll, bound)) return undefined;
+    const valueSlot = l.value.slot;
+    if (l.key === undefined) return { kind: 'each', coll: l.coll, bound: new Set(bound), valueSlot };
+    if (l.key.k !== 'local' || bound.has(l.key.slot) || l.key.slot === valueSlot) return undefined;
+    return { kind: 'each', coll: l.coll, bound: new Set(bound), keySlot: l.key.slot, valueSlot };
   }
 
   lit(l: Lit, bound: ReadonlySet<number>, external: ReadonlySet<number>): LitFn {
     let fn = this.litCore(l, bound, external);
     if (l.neg) {
-      const inner = fn;
-      fn = (c, f, k) => (inner(c, f, TRUE_K) ? false : k());
+      const lit = fn;
+      const snippet = snippets.get(lit);
+      const inner = testOf(lit);
+      if (snippet) fn = fromSnippet(this.gen.not(snippet));
+      else fn = inner ? fromTest((c, f) => !inner(c, f)) : fromTest((c, f) => !lit(c, f, TRUE_K));
     }
     if (l.with.length > 0) fn = this.withWrap(l.with, fn, bound);
     return fn;
@@ -51,7 +101,7 @@ export class Planner {
   private litCore(l: Lit, bound: ReadonlySet<number>, external: ReadonlySet<number>): LitFn {
     switch (l.k) {
       case 'nop':
-        return (_c, _f, k) => k();
+        return fromTest(() => true);
       case 'expr':
         return this.exprLit(l.term, bound);
       case 'unify':
@@ -74,13 +124,14 @@ export class Planner {
         return (c, f, k) => call(c, f, (v) => out(c, f, v, k));
       }
     }
+    if (this.gen.covers(t, bound)) return fromSnippet(this.gen.truthy(t, bound));
     const term = this.term(t, bound);
     const get = term.get;
     if (get) {
-      return (c, f, k) => {
+      return fromTest((c, f) => {
         const v = get(c, f);
-        return v !== undefined && v !== false ? k() : false;
-      };
+        return v !== undefined && v !== false;
+      });
     }
     return (c, f, k) => term.each(c, f, (v) => (v !== false ? k() : false));
   }
@@ -91,17 +142,19 @@ export class Planner {
     const openA = isOpenPattern(a, bound);
     const openB = isOpenPattern(b, bound);
     if (!openA && !openB) {
+      const eq = single(a, bound) && single(b, bound) ? this.gen.equal(a, b, bound) : undefined;
+      if (eq) return fromSnippet(eq);
       const ta = this.term(a, bound);
       const tb = this.term(b, bound);
       if (ta.get && tb.get) {
         const ga = ta.get;
         const gb = tb.get;
-        return (c, f, k) => {
+        return fromTest((c, f) => {
           const va = ga(c, f);
           if (va === undefined) return false;
           const vb = gb(c, f);
-          return vb !== undefined && equal(va, vb) ? k() : false;
-        };
+          return vb !== undefined && equal(va, vb);
+        });
       }
       return (c, f, k) => ta.each(c, f, (va) => tb.each(c, f, (vb) => (equal(va, vb) ? k() : false)));
     }
@@ -282,12 +335,16 @@ export class Planner {
       if (target.kind === 'input') input = target.path.length === 0 ? v : setPath(input, target.path, v);
       else overrides = addOverride(overrides, target.path, v);
     }
-    return { shared: c.shared, input, data: c.data, cache: new Map(), overrides, mocks, inMock: false };
+    return { shared: c.shared, input, data: c.data, cache: new Array(this.program.refCache.next), overrides, mocks, inMock: false };
   }
 
   // ---- terms ---------------------------------------------------------------------------------
 
   term(t: IR, bound: ReadonlySet<number>): CTerm {
+    return this.gen.covers(t, bound) ? fromGet(this.gen.getter(t, bound)) : this.closureTerm(t, bound);
+  }
+
+  private closureTerm(t: IR, bound: ReadonlySet<number>): CTerm {
     switch (t.k) {
       case 'const': {
         const v = t.v;
@@ -573,80 +630,104 @@ export class Planner {
 
 // ---- helpers ----
 
-/**
- * Resolves a data ref's constant prefix against the rule tree once, at compile time: to a rule
- * set (evaluate it, walk the rest of the value), to base data below the rule tree, or to a
- * package (its extent). Undefined when the general walk is needed. Overrides from `with` always
- * take the general walk.
- */
+/** A data ref's walk along its compile-time route (undefined when the general walk is needed). */
 function staticDataRef(root: DataNode, path: readonly IR[], elems: readonly PathElem[]): ((c: Ctx, f: Frame, vk: VK) => boolean) | undefined {
-  let node = root;
-  const consts: Value[] = [];
-  for (let i = 0; i < path.length; i++) {
-    const p = path[i]!;
-    if (node.ruleSet) {
-      if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
-      const rs = node.ruleSet;
+  const route = dataRoute(root, path);
+  switch (route?.kind) {
+    case undefined:
+      return undefined;
+    case 'rules': {
+      const { rs, from } = route;
       return (c, f, vk) => {
         const v = evalRuleSet(c, rs);
-        return v === undefined ? false : walkValue(c, f, v, elems, i, vk);
+        return v === undefined ? false : walkValue(c, f, v, elems, from, vk);
       };
     }
-    if (p.k !== 'const') return undefined;
-    const child = node.children.get(keyOf(p.v));
-    if (!child) {
-      // Below here is base data only: every further constant key is a base-document lookup.
-      const prefix = [...consts];
-      let j = i;
-      for (; j < path.length && path[j]!.k === 'const'; j++) prefix.push((path[j] as { v: Value }).v);
-      const rest = j;
+    case 'base': {
+      const { prefix, from } = route;
       return (c, f, vk) => {
         const base = basePath(c.data, prefix);
-        return base === undefined ? false : walkValue(c, f, base, elems, rest, vk);
+        return base === undefined ? false : walkValue(c, f, base, elems, from, vk);
       };
     }
-    consts.push(p.v);
-    node = child;
+    case 'extent': {
+      const { node, prefix } = route;
+      return (c, _f, vk) => {
+        const v = extent(c, node, basePath(c.data, prefix), undefined);
+        return v === undefined ? false : vk(v);
+      };
+    }
   }
-  if (node.ruleSet) {
-    if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
-    const rs = node.ruleSet;
-    return (c, _f, vk) => {
-      const v = evalRuleSet(c, rs);
-      return v === undefined ? false : vk(v);
-    };
-  }
-  const at = node;
-  const prefix = [...consts];
-  return (c, _f, vk) => {
-    const v = extent(c, at, basePath(c.data, prefix), undefined);
-    return v === undefined ? false : vk(v);
-  };
 }
 
-/** The base document at a constant path (integer keys also find string keys, as in OPA's storage). */
-function basePath(data: Value, path: readonly Value[]): Value | undefined {
-  let v: Value | undefined = data;
-  for (const k of path) {
-    if (v === undefined) return undefined;
-    const next: Value | undefined = lookup(v, k);
-    v = next === undefined && typeof k === 'number' && v instanceof ObjectValue ? v.get(String(k)) : next;
-  }
-  return v;
-}
+/** The condition behind literal functions made by fromTest (compile-time only). */
+const tests = new WeakMap<LitFn, Test>();
+/** The generated code of conditions made by fromSnippet (compile-time only). */
+const snippets = new WeakMap<LitFn, Snippet>();
 
-/** Chains literal functions: each solution of one runs the next. */
-export function seq(fns: readonly LitFn[]): LitFn {
-  if (fns.length === 0) return (c, _f, k) => (tick(c.shared), k());
-  let fn = fns[fns.length - 1]!;
-  const last = fn;
-  fn = (c, f, k) => (tick(c.shared), last(c, f, k));
-  for (let i = fns.length - 2; i >= 0; i--) {
-    const a = fns[i]!;
-    const b = fn;
-    fn = (c, f, k) => (tick(c.shared), a(c, f, () => b(c, f, k)));
-  }
+function fromTest(test: Test): LitFn {
+  const fn: LitFn = (c, f, k) => (test(c, f) ? k() : false);
+  tests.set(fn, test);
   return fn;
+}
+
+/** A condition from generated code; compiled on first use, as runs of conditions merge snippets. */
+function fromSnippet(s: Snippet): LitFn {
+  let test: Test | undefined;
+  const fn = fromTest((c, f) => (test ??= s.gen.test([s], false))(c, f));
+  snippets.set(fn, s);
+  return fn;
+}
+
+/** The literal's condition when it is one (it then needs no continuation). */
+export function testOf(fn: LitFn): Test | undefined {
+  return tests.get(fn);
+}
+
+/**
+ * Chains literal functions: each solution of one runs the next. Conditions run in a loop
+ * without continuations; every literal still costs its step, in the same order.
+ */
+export function seq(fns: readonly LitFn[]): LitFn {
+  if (fns.length === 0) return fromTest((c) => (tick(c.shared), true));
+  let fn: LitFn | undefined;
+  let i = fns.length;
+  while (i > 0) {
+    const run: LitFn[] = [];
+    while (i > 0 && testOf(fns[i - 1]!)) run.unshift(fns[--i]!);
+    if (run.length > 0) {
+      const test = testRun(run);
+      const next = fn;
+      fn = next === undefined ? fromTest(test) : (c, f, k) => (test(c, f) ? next(c, f, k) : false);
+    }
+    if (i === 0) break;
+    const a = fns[--i]!;
+    const b = fn;
+    fn = b === undefined ? (c, f, k) => (tick(c.shared), a(c, f, k)) : (c, f, k) => (tick(c.shared), a(c, f, () => b(c, f, k)));
+  }
+  return fn!;
+}
+
+/** Conditions in order, each charged a step; generated ones become one function. */
+function testRun(run: readonly LitFn[]): Test {
+  const gen = snippets.get(run[0]!)?.gen;
+  if (gen && run.every((l) => snippets.get(l)?.gen === gen)) return gen.test(run.map((l) => snippets.get(l)!), true);
+  const conds = run.map((l) => testOf(l)!);
+  if (conds.length === 1) {
+    const t = conds[0]!;
+    return (c, f) => (tick(c.shared), t(c, f));
+  }
+  if (conds.length === 2) {
+    const [t0, t1] = conds as [Test, Test];
+    return (c, f) => (tick(c.shared), t0(c, f)) && (tick(c.shared), t1(c, f));
+  }
+  return (c, f) => {
+    for (const t of conds) {
+      tick(c.shared);
+      if (!t(c, f)) return false;
+    }
+    return true;
+  };
 }
 
 /** Every single-valued sub-term's value, or undefined as soon as one is undefined. */

@@ -6,7 +6,7 @@ import type { BuiltinTable } from '../builtins/builtin.ts';
 import type { CompiledRule, CTerm, DataNode, LitFn, Program, RuleKind, RuleSet } from '../eval/program.ts';
 import { fromJS, keyOf, type Value } from '../value.ts';
 import { slotsOf, type IR, type Lit } from './ir.ts';
-import { Planner, seq } from './plan.ts';
+import { Planner, seq, testOf } from './plan.ts';
 import { needs } from './safety.ts';
 import { checkRecursion, dependencies } from './recursion.ts';
 import { checkTypes } from './typecheck.ts';
@@ -20,11 +20,12 @@ interface HeadInfo {
 }
 
 /** Compiles parsed modules into a program. */
-export function compileProgram(modules: readonly Module[], builtins: BuiltinTable): Program {
-  const root: DataNode = { children: new Map(), key: 'data' };
+export function compileProgram(modules: readonly Module[], builtins: BuiltinTable, options: { generate?: boolean; data?: Value } = {}): Program {
+  const root: DataNode = { children: new Map(), key: 'data', ruleSet: undefined };
   const ruleSets = new Map<string, RuleSet>();
   const index: ProgramIndex = { functions: new Map(), builtins };
-  const program: Program = { root, builtins, ruleSets };
+  const refCache = { next: 0, slots: new Map<string, number>() };
+  const program: Program = { root, builtins, ruleSets, generate: options.generate ?? true, ...(options.data === undefined ? {} : { data: options.data }), refCache };
 
   // Rule names per package, across modules of the same package.
   const names = new Map<string, Set<string>>();
@@ -36,16 +37,18 @@ export function compileProgram(modules: readonly Module[], builtins: BuiltinTabl
 
   // Pass 1: place every rule in the tree.
   const placed: { env: ModuleEnv; rule: Rule; head: HeadInfo; rs: RuleSet }[] = [];
+  const ruleSetCount = { n: 0 };
   const envs = modules.map((m) => moduleEnv(m, names.get(pathKey(m.package))!, index));
   modules.forEach((m, mi) => {
     for (const rule of m.rules) {
       const head = analyseHead(m, rule);
-      const rs = ruleSetAt(root, ruleSets, head, rule);
+      const rs = ruleSetAt(root, ruleSets, ruleSetCount, head, rule);
       placed.push({ env: envs[mi]!, rule, head, rs });
       if (head.kind === 'function') index.functions.set(pathKey(head.path as string[]), { path: head.path as string[], arity: rule.head.args!.length });
     }
   });
 
+  refCache.next = ruleSetCount.n;
   const metadata = metadataIndex(modules);
 
   // Pass 2: compile rule bodies (they may reference any rule or function).
@@ -170,13 +173,14 @@ function analyseHead(m: Module, rule: Rule): HeadInfo {
   return { path, suffix, kind };
 }
 
-function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInfo, rule: Rule): RuleSet {
+function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, counter: { n: number }, head: HeadInfo, rule: Rule): RuleSet {
   let node = root;
   for (const key of head.path) {
     const ks = keyOf(key);
     let child = node.children.get(ks);
     if (!child) {
-      child = { children: new Map(), key };
+      // Every node and rule set starts with all its fields: one object shape each for V8.
+      child = { children: new Map(), key, ruleSet: undefined };
       node.children.set(ks, child);
     }
     node = child;
@@ -189,7 +193,7 @@ function ruleSetAt(root: DataNode, ruleSets: Map<string, RuleSet>, head: HeadInf
     if (existing.kind === 'function' && existing.arity !== arity) throw compileError('rego_type_error', `conflicting rules data.${pathStr} found`, rule.loc);
     return existing;
   }
-  const rs: RuleSet = { path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
+  const rs: RuleSet = { default: undefined, index: counter.n++, path: head.path.map(String), kind: head.kind, rules: [], arity, loc: rule.loc };
   node.ruleSet = rs;
   ruleSets.set(pathKey(rs.path), rs);
   return rs;
@@ -269,14 +273,18 @@ function compileRule(
 
   const term = (t: IR): CTerm => planner.term(t, bound);
   const elses = rule.else.map((alt) => compileRule(program, env, { ...alt, head: { ...rule.head, value: alt.head.value } }, head, alt.head.value, onIR, metadata));
+  const bodyFn = rule.body.length === 0 ? seq([]) : body;
+  const test = testOf(bodyFn);
+  // Every field present (undefined when absent): one object shape for V8 wherever rules are read.
   return {
     nslots: r.nslots,
-    body: rule.body.length === 0 ? seq([]) : body,
-    ...(args ? { args } : {}),
+    body: bodyFn,
+    test,
+    args,
     suffix: suffixIRs.map(term),
-    ...(keyIR ? { key: term(keyIR) } : {}),
-    ...(valueIR ? { value: term(valueIR) } : {}),
-    ...(valueIR?.k === 'const' ? { constValue: valueIR.v } : valueIR === undefined && !keyIR ? { constValue: true } : {}),
+    key: keyIR ? term(keyIR) : undefined,
+    value: valueIR ? term(valueIR) : undefined,
+    constValue: valueIR?.k === 'const' ? valueIR.v : valueIR === undefined && !keyIR ? true : undefined,
     else: elses,
     loc: rule.loc,
   };

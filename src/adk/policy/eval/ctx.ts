@@ -45,8 +45,8 @@ export interface Ctx {
   readonly shared: Shared;
   readonly input: Value | undefined;
   readonly data: Value;
-  /** Rule values computed in this scope (keyed by rule set). */
-  readonly cache: Map<object, Value | typeof UNDEFINED>;
+  /** Rule values computed in this scope, by rule set index. */
+  readonly cache: (Value | typeof UNDEFINED | undefined)[];
   readonly overrides: OverrideNode | undefined;
   readonly mocks: Map<string, Mock> | undefined;
   /** Mocks are not applied while a mock runs (OPA: a mock never calls another mock). */

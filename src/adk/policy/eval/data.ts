@@ -2,7 +2,8 @@
 // rule tree (virtual documents) is merged with base data and `with` overrides.
 import { equal, keyOf, ObjectValue, SetValue, type Value } from '../value.ts';
 import { evalError, tick, type Ctx, type Frame, type OverrideNode, type VK } from './ctx.ts';
-import type { DataNode, EachFn, GetFn } from './program.ts';
+import type { IR } from '../compile/ir.ts';
+import type { DataNode, EachFn, GetFn, RuleSet } from './program.ts';
 import { evalRuleSet } from './rules.ts';
 
 /** Matches a key against a pattern (binding its variables while k runs). */
@@ -34,6 +35,23 @@ export function forEachEntry(v: Value, fn: (k: Value, x: Value) => boolean): boo
     for (const x of (v as SetValue).values()) if (fn(x, x)) return true;
   }
   return false;
+}
+
+/** Looks keys up in turn (lookup() step by step); undefined as soon as one is missing. */
+export function lookupPath(v: Value, keys: readonly Value[]): Value | undefined {
+  let x: Value | undefined = v;
+  for (const k of keys) {
+    x = lookup(x, k);
+    if (x === undefined) return undefined;
+  }
+  return x;
+}
+
+/** [key, value, …] of an object or set, in forEachEntry's order (none for other values). */
+export function entries(v: Value): Value[] {
+  const out: Value[] = [];
+  forEachEntry(v, (k, x) => (out.push(k, x), false));
+  return out;
 }
 
 /** Walks path[i..] through a plain value, calling vk with each value reached. */
@@ -86,7 +104,7 @@ export function walkData(c: Ctx, f: Frame, root: DataNode, path: readonly PathEl
 
 /** A node's children without its own rules: rules with longer ground refs nested under a rule set. */
 function childrenOf(node: DataNode): DataNode {
-  return { children: node.children, key: node.key, overRules: true };
+  return { children: node.children, key: node.key, ruleSet: undefined, overRules: true };
 }
 
 /** Base-document lookup: integer keys also find string keys, as OPA's storage paths do. */
@@ -158,7 +176,6 @@ function step(c: Ctx, f: Frame, node: DataNode | undefined, base: Value | undefi
   return false;
 }
 
-
 /** The whole document at a node: rule values merged with base data and overrides. */
 export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefined, ov: OverrideNode | undefined): Value | undefined {
   if (ov?.value !== undefined) return ov.value;
@@ -169,6 +186,14 @@ export function extent(c: Ctx, node: DataNode | undefined, base: Value | undefin
   }
   if (!node && !ov?.children) return base;
   const out = new ObjectValue();
+  if (base === undefined && ov === undefined) {
+    // Rules only (a package): nothing to merge, nothing to conflict with.
+    for (const child of node!.children.values()) {
+      const v = extent(c, child, undefined, undefined);
+      if (v !== undefined) out.set(child.key, v);
+    }
+    return out;
+  }
   if (base instanceof ObjectValue) for (const [ks, v] of base.vals) out.vals.set(ks, v);
   if (base instanceof ObjectValue && base.keys) out.keys = new Map(base.keys);
   if (node) {
@@ -213,4 +238,54 @@ function mergeBase(base: Value, virtual: Value): Value {
   }
   for (const [k, w] of virtual.entries()) if (base.get(k) === undefined) out.set(k, w);
   return out;
+}
+
+/**
+ * Where a data ref leads, resolved against the rule tree once, at compile time: to a rule set
+ * (evaluate it, walk path[from..] through its value), to base data below the rule tree (walk
+ * path[from..] from the document at prefix), or to a package (its extent). Undefined when the
+ * general walk is needed. Overrides from `with` always take the general walk.
+ */
+export type DataRoute =
+  | { readonly kind: 'rules'; readonly rs: RuleSet; readonly from: number }
+  | { readonly kind: 'base'; readonly prefix: readonly Value[]; readonly from: number }
+  | { readonly kind: 'extent'; readonly node: DataNode; readonly prefix: readonly Value[] };
+
+export function dataRoute(root: DataNode, path: readonly IR[]): DataRoute | undefined {
+  let node = root;
+  const consts: Value[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (node.ruleSet) {
+      if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+      return { kind: 'rules', rs: node.ruleSet, from: i };
+    }
+    if (p.k !== 'const') return undefined;
+    const child = node.children.get(keyOf(p.v));
+    if (!child) {
+      // Below here is base data only: every further constant key is a base-document lookup.
+      const prefix = [...consts];
+      let j = i;
+      for (; j < path.length && path[j]!.k === 'const'; j++) prefix.push((path[j] as { v: Value }).v);
+      return { kind: 'base', prefix, from: j };
+    }
+    consts.push(p.v);
+    node = child;
+  }
+  if (node.ruleSet) {
+    if (node.children.size > 0 || node.ruleSet.kind === 'function') return undefined;
+    return { kind: 'rules', rs: node.ruleSet, from: path.length };
+  }
+  return { kind: 'extent', node, prefix: consts };
+}
+
+/** The base document at a constant path (integer keys also find string keys, as in OPA's storage). */
+export function basePath(data: Value, path: readonly Value[]): Value | undefined {
+  let v: Value | undefined = data;
+  for (const k of path) {
+    if (v === undefined) return undefined;
+    const next: Value | undefined = lookup(v, k);
+    v = next === undefined && typeof k === 'number' && v instanceof ObjectValue ? v.get(String(k)) : next;
+  }
+  return v;
 }

@@ -23,16 +23,18 @@ export type ArgsFn = (c: Ctx, f: Frame, args: readonly Value[], k: K) => boolean
 export interface CompiledRule {
   readonly nslots: number;
   readonly body: LitFn;
+  /** The body as a condition, when it has at most one solution and binds nothing. */
+  readonly test?: ((c: Ctx, f: Frame) => boolean) | undefined;
   /** Function argument matcher. */
-  readonly args?: ArgsFn;
+  readonly args?: ArgsFn | undefined;
   /** Key terms after the rule's ground prefix (p[x] → [x]); empty for complete rules. */
   readonly suffix: readonly CTerm[];
   /** `contains` element. */
-  readonly key?: CTerm;
+  readonly key?: CTerm | undefined;
   /** Head value; absent means true (or no value, for `contains`). */
-  readonly value?: CTerm;
+  readonly value?: CTerm | undefined;
   /** The value when it is a constant: lets evaluation stop at the first solution. */
-  readonly constValue?: Value;
+  readonly constValue?: Value | undefined;
   readonly else: readonly CompiledRule[];
   readonly loc: Loc;
 }
@@ -40,11 +42,13 @@ export interface CompiledRule {
 export type RuleKind = 'complete' | 'multi' | 'partial' | 'function';
 
 export interface RuleSet {
+  /** Position in the program's rule sets: where its value is cached during an evaluation. */
+  readonly index: number;
   /** data path of the rules' ground prefix */
   readonly path: readonly string[];
   readonly kind: RuleKind;
   readonly rules: CompiledRule[];
-  default?: CompiledRule;
+  default?: CompiledRule | undefined;
   readonly arity: number;
   readonly loc: Loc;
 }
@@ -53,7 +57,7 @@ export interface DataNode {
   readonly children: Map<string, DataNode>;
   /** The key value of this node in its parent (a string for package and rule names). */
   readonly key: Value;
-  ruleSet?: RuleSet;
+  ruleSet?: RuleSet | undefined;
   /** Set on the view of a node's children whose base document is its own rule set's value. */
   readonly overRules?: boolean;
 }
@@ -63,4 +67,10 @@ export interface Program {
   readonly builtins: BuiltinTable;
   /** Rule sets by path key, for function calls. */
   readonly ruleSets: Map<string, RuleSet>;
+  /** Whether rule bodies may be compiled to generated JavaScript (compile/gen.ts). */
+  readonly generate: boolean;
+  /** The base data given at compile time, when known. */
+  readonly data?: Value;
+  /** Scope cache entries of input refs read more than once (after the rule sets' entries). */
+  readonly refCache: { next: number; readonly slots: Map<string, number> };
 }

@@ -5,18 +5,23 @@ import type { Loc } from '../ast.ts';
 import { evalError, UNDEFINED, type Ctx, type Frame } from './ctx.ts';
 import type { CompiledRule, RuleSet } from './program.ts';
 
+/** Shared by rules without variables; frozen, so a stray write fails loudly instead of leaking. */
+const NO_SLOTS: Frame = Object.freeze([]) as unknown as Frame;
+const FOUND = (): boolean => true;
+const NO_KEYS: readonly Value[] = [];
+
 function newFrame(n: number): Frame {
-  return n === 0 ? [] : new Array<Value | undefined>(n);
+  return n === 0 ? NO_SLOTS : new Array<Value | undefined>(n);
 }
 
 /** The value of a (non-function) rule set in this scope, cached; undefined if it has none. */
 export function evalRuleSet(c: Ctx, rs: RuleSet): Value | undefined {
-  const cached = c.cache.get(rs);
+  const cached = c.cache[rs.index];
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;
   // Recursion is rejected at compile time (compile/recursion.ts); a runaway stack would still
   // end as eval_budget_exceeded (engine.ts), never as a wrong answer.
   const v = rs.kind === 'complete' ? evalComplete(c, rs) : evalCollection(c, rs);
-  c.cache.set(rs, v === undefined ? UNDEFINED : v);
+  c.cache[rs.index] = v === undefined ? UNDEFINED : v;
   return v;
 }
 
@@ -36,7 +41,7 @@ function runRule(c: Ctx, rule: CompiledRule, frame: Frame, onValue: (v: Value) =
   const stop = args && rule.args ? rule.args(c, frame, args, () => rule.body(c, frame, emit)) : rule.body(c, frame, emit);
   if (stop || produced) return stop;
   for (const alt of rule.else) {
-    const f2 = newFrame(rule.nslots);
+    const f2 = newFrame(alt.nslots);
     let altProduced = false;
     const altEmit = (): boolean => {
       if (!alt.value) {
@@ -64,26 +69,42 @@ function conflictError(classic: string, what: string, first: { v: Value; loc: Lo
 function evalComplete(c: Ctx, rs: RuleSet): Value | undefined {
   let result: Value | undefined;
   let firstLoc: Loc | undefined;
-  for (const rule of rs.rules) {
-    const early = rule.constValue !== undefined && rule.else.length === 0;
-    runRule(c, rule, newFrame(rule.nslots), (v) => {
-      if (result === undefined) {
-        result = v;
-        firstLoc = rule.loc;
-      } else if (!equal(result, v)) {
-        throw conflictError('complete rules must not produce multiple outputs', `rule data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
-      }
-      return early;
-    });
-  }
-  if (result === undefined && rs.default) {
-    const d = rs.default;
-    runRule(c, d, newFrame(d.nslots), (v) => {
+  const accept = (v: Value, rule: CompiledRule): void => {
+    if (result === undefined) {
       result = v;
-      return true;
-    });
+      firstLoc = rule.loc;
+    } else if (!equal(result, v)) {
+      throw conflictError('complete rules must not produce multiple outputs', `rule data.${rs.path.join('.')}`, { v: result, loc: firstLoc! }, { v, loc: rule.loc });
+    }
+  };
+  for (const rule of rs.rules) {
+    // A constant value is decided by the first solution: no value callbacks needed.
+    if (isConstRule(rule)) {
+      if (succeeds(c, rule)) accept(rule.constValue!, rule);
+    } else runRule(c, rule, newFrame(rule.nslots), (v) => (accept(v, rule), false));
+  }
+  const d = rs.default;
+  if (result === undefined && d) {
+    if (isConstRule(d)) {
+      if (succeeds(c, d)) result = d.constValue;
+    } else {
+      runRule(c, d, newFrame(d.nslots), (v) => {
+        result = v;
+        return true;
+      });
+    }
   }
   return result;
+}
+
+/** Whether the rule's body has a solution. */
+function succeeds(c: Ctx, rule: CompiledRule): boolean {
+  const f = newFrame(rule.nslots);
+  return rule.test === undefined ? rule.body(c, f, FOUND) : rule.test(c, f);
+}
+
+function isConstRule(rule: CompiledRule): boolean {
+  return rule.constValue !== undefined && rule.else.length === 0;
 }
 
 /** Multi-value and partial-object rule sets: build the set or (nested) object. */
@@ -92,6 +113,21 @@ function evalCollection(c: Ctx, rs: RuleSet): Value {
   let root: ObjectValue | SetValue | undefined;
   for (const rule of rs.rules) {
     const f = newFrame(rule.nslots);
+    const elemGet = multi && rule.suffix.length === 0 ? rule.key!.get : undefined;
+    if (elemGet) {
+      // `p contains x` with a single-valued x: no key path to build.
+      if (rule.test === undefined) {
+        rule.body(c, f, () => {
+          const elem = elemGet(c, f);
+          if (elem !== undefined) root = insertElement(root, NO_KEYS, elem, rule);
+          return false;
+        });
+      } else if (rule.test(c, f)) {
+        const elem = elemGet(c, f);
+        if (elem !== undefined) root = insertElement(root, NO_KEYS, elem, rule);
+      }
+      continue;
+    }
     rule.body(c, f, () => {
       const keys: Value[] = [];
       const withKeys = (i: number): boolean => {
