@@ -23,6 +23,8 @@ export interface WalFs {
   /** File names in a directory; [] if it does not exist. */
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
+  /** The bytes of a file from offset to its end. */
+  readFrom(path: string, offset: number): Promise<Buffer>;
   /** Opens an existing file for reading and writing. */
   openFile(path: string): Promise<WalFile>;
   /** Creates a new file (failing if it exists) with the given mode and opens it. */
@@ -80,6 +82,22 @@ export const nodeFs: WalFs = {
     }
   },
   readFile: (path) => readFile(path),
+  async readFrom(path, offset) {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const buf = Buffer.allocUnsafe(Math.max(0, size - offset));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await fh.read(buf, done, buf.length - done, offset + done);
+        if (bytesRead === 0) break; // truncated meanwhile (a closing writer drops its zeros)
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  },
   openFile: async (path) => new NodeFile(await open(path, constants.O_RDWR | DSYNC)),
   createFile: async (path, mode) => new NodeFile(await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | DSYNC, mode)),
   async writeFile(path, data, mode) {
