@@ -333,6 +333,7 @@ class FileWal implements Wal {
     let seq = t.seq;
     let hash = t.hash;
     let since = this.#sinceCheckpoint;
+    let seconds: number | null = null;
     try {
       for (const en of batch) {
         if (en.fields === null && since === 0) {
@@ -359,7 +360,7 @@ class FileWal implements Wal {
         this.#dirty = true;
         const t0 = performance.now();
         await t.file.write(w.bytes(), t.size);
-        this.#onFlush((performance.now() - t0) / 1000, seq - t.seq);
+        seconds = (performance.now() - t0) / 1000;
         this.#dirty = false;
         t.size = end;
         if (ahead > 0) t.allocated = end + ahead;
@@ -368,10 +369,18 @@ class FileWal implements Wal {
       for (const en of batch) en.reject(ioError('the WAL could not make the record durable', e));
       return;
     }
+    const records = seq - t.seq;
     t.seq = seq;
     t.hash = hash;
     this.#sinceCheckpoint = since;
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+    if (seconds === null) return;
+    try {
+      this.#onFlush(seconds, records);
+    } catch (e) {
+      // An observer's failure must not stop the log; say so.
+      process.emitWarning(`WAL onFlush callback failed: ${(e as Error).message}`, { code: 'wal_observer' });
+    }
   }
 
   #checkpointFields(epoch: number, seq: number, headHash: string, roll: boolean): PreparedFields {
