@@ -1,11 +1,12 @@
 // The store's rules, run once against each backend (memory and files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { constants, existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { sha256Hex } from '../../src/common/hash.ts';
 import { FileBlobs, MemoryBlobs, SegmentStore, type Blobs } from '../../src/edge/segment-store.ts';
+import { openFlagsByPath } from '../common/open-flags.ts';
 
 const backends: [string, () => Blobs][] = [
   ['memory', () => new MemoryBlobs()],
@@ -67,4 +68,19 @@ test('file: segments survive a reopen; temp leftovers are cleared; a corrupted f
   await assert.rejects(again.get(h), code('segment_corrupt'));
   await again.remove(h);
   assert.equal(existsSync(join(root, 'segments', h)), false);
+});
+
+test('file: a segment is written through a spare temp file opened O_DSYNC, and close removes the spares', { skip: process.platform !== 'linux' }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'edge-store-'));
+  const blobs = new FileBlobs(root);
+  const [h, b] = seg('durable');
+  await new SegmentStore(blobs, 1000).put(h, b);
+  // The write left a spare for the next one: created ahead, open, empty, O_DSYNC.
+  const spares = [...openFlagsByPath()].filter(([p]) => p.startsWith(join(root, 'tmp')));
+  assert.equal(spares.length, 1);
+  assert.equal(spares[0]![1] & constants.O_DSYNC, constants.O_DSYNC);
+  assert.deepEqual(readdirSync(join(root, 'segments')), [h]);
+  await blobs.close();
+  assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  assert.equal([...openFlagsByPath().keys()].filter((p) => p.startsWith(root)).length, 0, 'no descriptor left open');
 });

@@ -2,27 +2,11 @@
 // O_DSYNC. Linux shows an open file's flags in /proc/self/fdinfo, so the test reads them there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeFs, type WalFile } from '../../../src/adk/audit/fs-seam.ts';
 import { tempState } from './helpers.ts';
-
-/** The open flags of the descriptor this process holds on path. */
-function openFlags(path: string): number {
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // closed meanwhile (readdir's own descriptor)
-    }
-    if (target !== path) continue;
-    const m = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
-    assert.ok(m, `no flags in fdinfo of ${path}`);
-    return parseInt(m[1]!, 8);
-  }
-  throw new Error(`${path} is not open`);
-}
+import { openFlags } from '../../common/open-flags.ts';
 
 test('segment files are opened O_DSYNC, created and reopened alike', { skip: process.platform !== 'linux' }, async () => {
   const dir = tempState();
