@@ -30,6 +30,11 @@ export function isHash(s: string): boolean {
 /** The outcome of a put: newly stored, or already there (a repeat delivery). */
 export type PutOutcome = 'stored' | 'exists';
 
+/** Recently stored segments kept in memory for their deliveries: at most this many bytes... */
+const RECENT_BYTES = 32 * 1024 * 1024;
+/** ...of segments up to this size (larger ones are streamed from their file). */
+const RECENT_SEGMENT_BYTES = 1024 * 1024;
+
 /** Segments by SHA-256, under a ceiling on the bytes they occupy. */
 export class SegmentStore {
   readonly ceilingBytes: number;
@@ -39,6 +44,12 @@ export class SegmentStore {
   // Bytes promised to writes in progress, so concurrent writes cannot jointly pass the ceiling.
   #reserved = 0;
   readonly #writing = new Map<string, Promise<PutOutcome>>();
+  // A segment is usually relayed soon after it is stored; reading it back costs three
+  // thread-pool round trips (open, read, close), measured as the sender's largest share of a
+  // delivery. The bytes kept are a copy of the ones verified against the address, so a caller
+  // reusing its buffer cannot change them; oldest leave first.
+  readonly #recent = new Map<string, Buffer>();
+  #recentBytes = 0;
 
   constructor(blobs: Blobs, ceilingBytes: number) {
     this.#blobs = blobs;
@@ -95,6 +106,7 @@ export class SegmentStore {
     const write = this.#blobs.write(hash, bytes).then(() => {
       this.#sizes.set(hash, bytes.length);
       this.#used += bytes.length;
+      this.#remember(hash, bytes);
       return 'stored' as const;
     }).finally(() => {
       this.#reserved -= bytes.length;
@@ -113,12 +125,31 @@ export class SegmentStore {
 
   /**
    * The segment's bytes as stored, unchecked: for the relay, whose receiver verifies them
-   * against the address anyway (a damaged file is refused there as digest_mismatch).
+   * against the address anyway (a damaged file is refused there as digest_mismatch). A recent
+   * segment's bytes come from memory and are shared: callers must not modify them.
    */
   async read(hash: string): Promise<Buffer> {
     const size = this.#sizes.get(hash);
     if (size === undefined) throw edgeError('segment_not_found', `no segment ${hash}`);
-    return this.#blobs.read(hash, size);
+    return this.#recent.get(hash) ?? this.#blobs.read(hash, size);
+  }
+
+  #remember(hash: string, bytes: Uint8Array): void {
+    if (bytes.length > RECENT_SEGMENT_BYTES) return;
+    this.#recent.set(hash, Buffer.from(bytes));
+    this.#recentBytes += bytes.length;
+    for (const [h, b] of this.#recent) {
+      if (this.#recentBytes <= RECENT_BYTES) break;
+      this.#recent.delete(h);
+      this.#recentBytes -= b.length;
+    }
+  }
+
+  #forget(hash: string): void {
+    const b = this.#recent.get(hash);
+    if (!b) return;
+    this.#recent.delete(hash);
+    this.#recentBytes -= b.length;
   }
 
   /** The segment as a stream of its bytes, unchecked, for the relay (see read). */
@@ -132,6 +163,7 @@ export class SegmentStore {
   async remove(hash: string): Promise<void> {
     const size = this.#sizes.get(hash);
     if (size === undefined) return;
+    this.#forget(hash);
     await this.#blobs.remove(hash);
     this.#sizes.delete(hash);
     this.#used -= size;

@@ -84,3 +84,34 @@ test('file: a segment is written through a spare temp file opened O_DSYNC, and c
   assert.deepEqual(readdirSync(join(root, 'tmp')), []);
   assert.equal([...openFlagsByPath().keys()].filter((p) => p.startsWith(root)).length, 0, 'no descriptor left open');
 });
+
+test('recently stored segments are relayed from memory (bounded), verified bytes only, forgotten on removal', async () => {
+  const blobs = new MemoryBlobs();
+  let reads = 0;
+  const counting: Blobs = { list: () => blobs.list(), write: (h, b) => blobs.write(h, b), read: (h, n) => (reads++, blobs.read(h, n)), stream: (h) => blobs.stream(h), remove: (h) => blobs.remove(h) };
+  const store = new SegmentStore(counting, 1 << 30);
+  const mib = (i: number): [string, Buffer] => {
+    const b = Buffer.alloc(1024 * 1024, i);
+    return [sha256Hex(b), b];
+  };
+  const [h0, b0] = mib(0);
+  const kept = Buffer.from(b0);
+  await store.put(h0, b0);
+  b0.fill(0xff); // the caller reuses its buffer: the store kept a copy
+  assert.deepEqual(await store.read(h0), kept);
+  assert.equal(reads, 0, 'read from memory');
+  // 32 MiB more pushes the first one out; it is then read from the blobs.
+  for (let i = 1; i <= 32; i++) await store.put(...mib(i));
+  assert.deepEqual(await store.read(h0), kept);
+  assert.equal(reads, 1);
+  const [h32] = mib(32);
+  await store.read(h32);
+  assert.equal(reads, 1, 'the newest is still in memory');
+  // Larger segments are not kept (the relay streams them from the file).
+  const big = Buffer.alloc(1024 * 1024 + 1, 7);
+  await store.put(sha256Hex(big), big);
+  await store.read(sha256Hex(big));
+  assert.equal(reads, 2);
+  await store.remove(h32);
+  await assert.rejects(store.read(h32), code('segment_not_found'));
+});
