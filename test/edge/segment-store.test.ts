@@ -86,7 +86,7 @@ test('file: a segment is written through a spare temp file opened O_DSYNC, and c
 });
 
 test('recently stored segments are relayed from memory (bounded), verified bytes only, forgotten on removal', async () => {
-  const blobs = new MemoryBlobs();
+  const blobs: Blobs = new MemoryBlobs();
   let reads = 0;
   const counting: Blobs = { list: () => blobs.list(), write: (h, b) => blobs.write(h, b), read: (h, n) => (reads++, blobs.read(h, n)), stream: (h) => blobs.stream(h), remove: (h) => blobs.remove(h) };
   const store = new SegmentStore(counting, 1 << 30);
