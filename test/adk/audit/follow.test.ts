@@ -2,18 +2,28 @@
 // and a read that overlaps a write is not mistaken for tampering, while real damage still is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openNodeWal, readNewRecords, readRecords, walDir, type HashedRecord } from '../../../src/adk/audit/index.ts';
+import { openNodeWal, readNewRecords, readRecords, walDir, type HashedRecord, type LogPosition } from '../../../src/adk/audit/index.ts';
 import { decodeFrames } from '../../../src/adk/audit/frame.ts';
 import { nodeFs, type WalFs } from '../../../src/adk/audit/fs-seam.ts';
 import { AutonomyError } from '../../../src/common/errors.ts';
 import { decision, segmentFiles, tempState } from './helpers.ts';
 
-/** A WAL with a few records, still open (so its segment ends in preallocated zeros). */
-async function liveWal(): Promise<{ dir: string; close: () => Promise<void> }> {
+/**
+ * Runs fn on a WAL with a few records, still open (so its segment ends in preallocated zeros),
+ * with the position of its start and the seqs of every record in it.
+ */
+async function withLiveWal(fn: (dir: string, start: LogPosition, seqs: number[]) => Promise<void>): Promise<void> {
   const state = tempState();
   const wal = await openNodeWal(state, { checkpointIntervalMs: 0 });
-  for (let i = 0; i < 6; i++) await wal.append(decision(i));
-  return { dir: walDir(state), close: () => wal.close() };
+  try {
+    for (let i = 0; i < 6; i++) await wal.append(decision(i));
+    const dir = walDir(state);
+    const seqs: number[] = [];
+    await readRecords(dir, (r) => seqs.push(r.seq));
+    await fn(dir, { segment: segmentFiles(dir)[0]!, offset: 0 }, seqs);
+  } finally {
+    await wal.close();
+  }
 }
 
 /** nodeFs whose reads see the header of a frame in the middle zeroed, for the first `times` reads. */
@@ -32,46 +42,29 @@ function overlappingReads(times: number): WalFs {
   };
 }
 
-test('a follower reads what was appended after its position, once each', async () => {
-  const { dir, close } = await liveWal();
-  try {
-    const all: HashedRecord[] = [];
-    await readRecords(dir, (r) => all.push(r));
-    const got: HashedRecord[] = [];
-    const start = { segment: segmentFiles(dir)[0]!, offset: 0 };
-    const pos = await readNewRecords(dir, start, (r) => got.push(r));
-    assert.deepEqual(got.map((r) => r.seq), all.map((r) => r.seq));
+test('a follower reads what was appended after its position, once each', () =>
+  withLiveWal(async (dir, start, seqs) => {
+    const got: number[] = [];
+    const pos = await readNewRecords(dir, start, (r) => got.push(r.seq));
+    assert.deepEqual(got, seqs);
     const again: HashedRecord[] = [];
     assert.deepEqual(await readNewRecords(dir, pos, (r) => again.push(r)), pos);
     assert.deepEqual(again, []);
-  } finally {
-    await close();
-  }
-});
+  }));
 
-test('a read that overlaps a write (a later page filled before an earlier one) is read again, not reported', async () => {
-  const { dir, close } = await liveWal();
-  try {
-    const all: HashedRecord[] = [];
-    await readRecords(dir, (r) => all.push(r));
+test('a read that overlaps a write (a later page filled before an earlier one) is read again, not reported', () =>
+  withLiveWal(async (dir, start, seqs) => {
     const got: number[] = [];
-    await readNewRecords(dir, { segment: segmentFiles(dir)[0]!, offset: 0 }, (r) => got.push(r.seq), overlappingReads(1));
-    assert.deepEqual(got, all.map((r) => r.seq));
-  } finally {
-    await close();
-  }
-});
+    await readNewRecords(dir, start, (r) => got.push(r.seq), overlappingReads(1));
+    assert.deepEqual(got, seqs);
+  }));
 
-test('damage in the middle that is still there on the second read is tampering', async () => {
-  const { dir, close } = await liveWal();
-  try {
+test('damage in the middle that is still there on the second read is tampering', () =>
+  withLiveWal(async (dir, start) => {
     const got: number[] = [];
     await assert.rejects(
-      readNewRecords(dir, { segment: segmentFiles(dir)[0]!, offset: 0 }, (r) => got.push(r.seq), overlappingReads(2)),
+      readNewRecords(dir, start, (r) => got.push(r.seq), overlappingReads(2)),
       (e: unknown) => e instanceof AutonomyError && e.code === 'wal_tampered',
     );
     assert.equal(got.length, 3, 'the records before the damage were still read');
-  } finally {
-    await close();
-  }
-});
+  }));
