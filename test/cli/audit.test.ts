@@ -108,14 +108,20 @@ test('tail -f prints records as they are appended', { timeout: 30_000 }, async (
   const wal = await openNodeWal(state);
   const seen: string[] = [];
   try {
+    // Listen before appending: the follower may print the first record while the second append
+    // still waits for the disk, and a line emitted before anyone listens is lost (readline's
+    // async iterator only buffers from its first use; this test once hung on that).
     const lines = createInterface({ input: proc.stdout });
+    const both = new Promise<void>((resolve) => {
+      lines.on('line', (line) => {
+        const r = JSON.parse(line) as { decision_id?: string };
+        if (r.decision_id) seen.push(r.decision_id);
+        if (seen.length === 2) resolve();
+      });
+    });
     await wal.append(decision(41));
     await wal.append(decision(42));
-    for await (const line of lines) {
-      const r = JSON.parse(line) as { decision_id?: string };
-      if (r.decision_id) seen.push(r.decision_id);
-      if (seen.length === 2) break;
-    }
+    await both;
   } finally {
     proc.kill();
     await wal.close();

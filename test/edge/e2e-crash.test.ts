@@ -2,7 +2,7 @@
 // no delivery is acknowledged twice into the ledger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/common/hash.ts';
 import type { LedgerRecord } from '../../src/edge/ledger.ts';
@@ -72,6 +72,8 @@ test('SIGKILL of the sender during transfers, then of the receiver during a rece
     await c.kill('b');
     assert.ok(c.ledger('b').filter((r) => r.op === 'segment').length < accepted.length, 'B was killed before it had everything');
     const atKill = c.ledger('a').length;
+    // What B's temp directory held when it died: writes in progress and empty spare files.
+    const tmpAtKill = readdirSync(join(c.root('b'), 'tmp'));
     await waitFor('A sees B down', () => c.ledger('a').slice(atKill).some((r) => r.op === 'state' && r.to === 'Failed'));
     await c.start('b');
     await waitFor('every delivery acked', () => {
@@ -90,8 +92,11 @@ test('SIGKILL of the sender during transfers, then of the receiver during a rece
     assert.equal(ackCounts(aLedger).size, accepted.length);
     const bSegments = c.ledger('b').flatMap((r) => (r.op === 'segment' ? [r.hash] : []));
     assert.equal(new Set(bSegments).size, bSegments.length, 'B recorded each segment once');
-    // No half-written file survives a restart.
-    assert.deepEqual(readdirSync(join(c.root('b'), 'tmp')), []);
+    // No half-written file survives a restart: what tmp/ held then is gone, and what it holds
+    // now are the running B's spare files, still empty (it is idle).
+    const tmpNow = readdirSync(join(c.root('b'), 'tmp'));
+    assert.deepEqual(tmpNow.filter((f) => tmpAtKill.includes(f)), []);
+    for (const f of tmpNow) assert.equal(statSync(join(c.root('b'), 'tmp', f)).size, 0, `tmp/${f} is an empty spare`);
     // Seqs stay strictly increasing across every restart and torn tail.
     aLedger.forEach((r, i) => i > 0 && assert.ok(r.seq > aLedger[i - 1]!.seq));
     assert.equal(existsSync(join(c.root('a'), 'ledger.jsonl')), true);

@@ -54,6 +54,9 @@ export interface LogPosition {
   offset: number;
 }
 
+/** How long a follower waits before it believes damage in the middle of what it read. */
+const CONFIRM_MS = 100;
+
 /**
  * Reads the records appended after `from` (as `tail -f` does) and returns the new position.
  * Incomplete frames at the end are left for the next call: a writer may be in the middle of
@@ -61,9 +64,19 @@ export interface LogPosition {
  */
 export async function readNewRecords(dir: string, from: LogPosition, onRecord: (r: HashedRecord) => void, fs: WalFs = nodeFs): Promise<LogPosition> {
   let pos = from;
+  let rereading = false;
   for (;;) {
-    const buf = (await fs.readFile(join(dir, pos.segment))).subarray(pos.offset);
+    // Only the bytes after the position: a follower must not read a whole segment per poll.
+    const buf = await fs.readFrom(join(dir, pos.segment), pos.offset);
     const { frames, damage, end } = decodeFrames(buf);
+    if (damage && !damage.atTail && !rereading) {
+      // A read that overlaps a write can see a later page of the batch filled before an
+      // earlier one, which looks like damage in the middle. The write is over a moment later;
+      // damage still there then is real.
+      rereading = true;
+      await new Promise((r) => setTimeout(r, CONFIRM_MS));
+      continue;
+    }
     for (const f of frames) {
       const r = decodeRecord(f.payload.toString('utf8'));
       onRecord({ ...r, hash: sha256Hex(f.payload) });
@@ -74,6 +87,7 @@ export async function readNewRecords(dir: string, from: LogPosition, onRecord: (
     const next = (await listSegments(fs, dir)).find((s) => s.name > pos.segment);
     if (!next) return pos;
     pos = { segment: next.name, offset: 0 };
+    rereading = false;
   }
 }
 

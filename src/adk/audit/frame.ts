@@ -43,12 +43,7 @@ export class FrameWriter {
   /** Appends a frame for text and returns its payload bytes (valid until the next add or reset). */
   add(text: string): Buffer {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    const room = HEADER_BYTES + text.length * 3 + ALIGN;
-    if (this.#len + room > this.#buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + room));
-      this.#buf.copy(bigger, 0, 0, this.#len);
-      this.#buf = bigger;
-    }
+    this.#reserve(HEADER_BYTES + text.length * 3 + ALIGN);
     const at = this.#len;
     const len = this.#buf.write(text, at + HEADER_BYTES, 'utf8');
     if (len > MAX_PAYLOAD) throw new AutonomyError('wal_bad_record', `a record of ${len} bytes exceeds the ${MAX_PAYLOAD}-byte limit`);
@@ -56,7 +51,21 @@ export class FrameWriter {
     return this.#buf.subarray(at + HEADER_BYTES, at + HEADER_BYTES + len);
   }
 
-  /** The frames written since the last reset. */
+  /** Appends n zero bytes after the frames: space written ahead of the data (docs/wal.md). */
+  zeros(n: number): void {
+    this.#reserve(n);
+    this.#buf.fill(0, this.#len, this.#len + n);
+    this.#len += n;
+  }
+
+  #reserve(room: number): void {
+    if (this.#len + room <= this.#buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + room));
+    this.#buf.copy(bigger, 0, 0, this.#len);
+    this.#buf = bigger;
+  }
+
+  /** The bytes written since the last reset. */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#len);
   }
@@ -126,11 +135,6 @@ function zeroFrom(buf: Buffer, at: number): boolean {
     if (buf.compare(ZEROS, 0, end - p, p, end) !== 0) return false;
   }
   return true;
-}
-
-/** Writes zeros over [from, to) of a file, in chunks: preallocation of segment space. */
-export async function writeZeros(write: (buf: Uint8Array, position: number) => Promise<void>, from: number, to: number): Promise<void> {
-  for (let p = from; p < to; p += ZEROS.length) await write(ZEROS.subarray(0, Math.min(ZEROS.length, to - p)), p);
 }
 
 // A torn write only ever damages the end of what was being written; an intact frame further on

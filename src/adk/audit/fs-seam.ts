@@ -5,8 +5,12 @@ import { constants } from 'node:fs';
 
 /** An open segment file. Writes are positional: the WAL tracks its own end of file. */
 export interface WalFile {
-  /** Writes all of buf at position (looping over short writes). */
+  /**
+   * Writes all of buf at position (looping over short writes) and resolves once it is durable,
+   * as write + fdatasync would: a group commit is one call, so one thread-pool round trip.
+   */
   write(buf: Uint8Array, position: number): Promise<void>;
+  /** Makes a truncation durable (writes are already). */
   datasync(): Promise<void>;
   truncate(length: number): Promise<void>;
   size(): Promise<number>;
@@ -19,6 +23,8 @@ export interface WalFs {
   /** File names in a directory; [] if it does not exist. */
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
+  /** The bytes of a file from offset to its end. */
+  readFrom(path: string, offset: number): Promise<Buffer>;
   /** Opens an existing file for reading and writing. */
   openFile(path: string): Promise<WalFile>;
   /** Creates a new file (failing if it exists) with the given mode and opens it. */
@@ -29,6 +35,11 @@ export interface WalFs {
   /** Makes a directory's entries (new files, renames, removals) durable. */
   fsyncDir(path: string): Promise<void>;
 }
+
+// Files are opened O_DSYNC where the platform has it: each write returns only once its data
+// (and the file size, if it grew) is on stable storage, exactly what a following fdatasync
+// would ensure, without a second trip through libuv's thread pool.
+const DSYNC = constants.O_DSYNC ?? 0;
 
 class NodeFile implements WalFile {
   readonly #fh: FileHandle;
@@ -41,6 +52,7 @@ class NodeFile implements WalFile {
       const { bytesWritten } = await this.#fh.write(buf, done, buf.length - done, position + done);
       done += bytesWritten;
     }
+    if (DSYNC === 0) await this.#fh.datasync();
   }
   datasync(): Promise<void> {
     return this.#fh.datasync();
@@ -70,8 +82,24 @@ export const nodeFs: WalFs = {
     }
   },
   readFile: (path) => readFile(path),
-  openFile: async (path) => new NodeFile(await open(path, 'r+')),
-  createFile: async (path, mode) => new NodeFile(await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, mode)),
+  async readFrom(path, offset) {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const buf = Buffer.allocUnsafe(Math.max(0, size - offset));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await fh.read(buf, done, buf.length - done, offset + done);
+        if (bytesRead === 0) break; // truncated meanwhile (a closing writer drops its zeros)
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  },
+  openFile: async (path) => new NodeFile(await open(path, constants.O_RDWR | DSYNC)),
+  createFile: async (path, mode) => new NodeFile(await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | DSYNC, mode)),
   async writeFile(path, data, mode) {
     await writeFile(path, data, { mode });
   },

@@ -5,7 +5,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import YAML from 'yaml';
 import { AutonomyError } from '../../common/errors.ts';
-import { num, ObjectValue, parseNumber, type Value } from '../policy/value.ts';
+import { fromJS, fromJSLazy, ObjectValue, parseNumber, type Value } from '../policy/value.ts';
 
 /** Hash algorithms accepted in a signature's file list (OPA's names); MD5 and SHA-1 are refused. */
 export const HASH_ALGORITHMS = {
@@ -102,10 +102,26 @@ export interface Decoded {
   readonly value: Value;
 }
 
-/** Parses a structured file and, in the same pass, feeds its canonical encoding to h (if given). */
+/**
+ * Parses a structured file and feeds its canonical encoding to h (if given). The Rego value
+ * converts the document lazily, field by field as policies read it: activation then pays for
+ * one walk of the document (the hash), not for building a second copy of it as Rego values.
+ */
 export function decodeStructured(name: string, bytes: Uint8Array, h?: Hash): Decoded {
   const doc = parseStructured(name, bytes);
-  return { doc, value: new CanonicalEncoder(h, name).encode(doc) };
+  const plain = new CanonicalEncoder(h, name).encode(doc);
+  return { doc, value: plain ? fromJSLazy(doc) : regoValue(doc) };
+}
+
+/** The Rego value of a document holding numbers kept as written or YAML timestamps. */
+function regoValue(v: unknown): Value {
+  if (v instanceof RawNumber) return parseNumber(v.text);
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(regoValue);
+  if (typeof v !== 'object' || v === null) return fromJS(v);
+  const o = new ObjectValue();
+  for (const [k, x] of Object.entries(v)) o.set(k, regoValue(x));
+  return o;
 }
 
 /** Hex digest of a file as it appears in OPA's signature payload. */
@@ -131,10 +147,9 @@ export function canonicalJSON(doc: unknown, h: Hash, name: string): void {
 const CHUNK = 64 * 1024;
 
 /**
- * One walk that both encodes a document canonically and builds its Rego value, so a 10 MB
- * data file is traversed once after JSON.parse. The encoding is written as bytes into one
- * reused 64 KiB buffer handed to the hash when full: no intermediate strings for the
- * garbage collector (profiling showed string building and GC dominating).
+ * One walk that encodes a document canonically. The encoding is written as bytes into one
+ * reused 64 KiB buffer handed to the hash when full: no intermediate strings for the garbage
+ * collector (profiling showed string building and GC dominating).
  */
 class CanonicalEncoder {
   private readonly out = Buffer.allocUnsafe(CHUNK);
@@ -145,16 +160,19 @@ class CanonicalEncoder {
   // usually share one shape, so most objects skip the sort (a third of the walk in profiles).
   private readonly shapes: { keys: string[]; sorted: string[] }[] = [];
   private depth = 0;
+  /** No number kept as written and no timestamp seen: the document is plain JSON data. */
+  private plain = true;
 
   constructor(h: Hash | undefined, name: string) {
     this.h = h;
     this.name = name;
   }
 
-  encode(doc: unknown): Value {
-    const v = this.value(doc);
+  /** Encodes doc; true if it is plain JSON data (see `plain`). */
+  encode(doc: unknown): boolean {
+    this.value(doc);
     this.flush();
-    return v;
+    return this.plain;
   }
 
   private flush(): void {
@@ -208,87 +226,79 @@ class CanonicalEncoder {
     this.text(encodeString(s, this.name));
   }
 
-  private value(v: unknown): Value {
+  private value(v: unknown): void {
     switch (typeof v) {
       case 'string':
         this.string(v);
-        return v;
+        return;
       case 'number':
         if (!Number.isFinite(v)) throw new AutonomyError('bundle_data_invalid', `${this.name}: a number is out of range`);
         this.ascii(String(v));
-        return num(v);
+        return;
       case 'boolean':
         this.ascii(v ? 'true' : 'false');
-        return v;
+        return;
       case 'object':
-        if (v === null) {
-          this.ascii('null');
-          return null;
-        }
-        if (v instanceof RawNumber) {
+        if (v === null) this.ascii('null');
+        else if (v instanceof RawNumber) {
+          this.plain = false;
           this.text(v.text);
-          return parseNumber(v.text);
-        }
-        if (Array.isArray(v)) return this.array(v);
-        if (v instanceof Date) {
+        } else if (Array.isArray(v)) this.array(v);
+        else if (v instanceof Date) {
           // YAML timestamps: Go's YAML→JSON conversion writes RFC 3339 strings.
-          const iso = v.toISOString();
-          this.string(iso);
-          return iso;
-        }
-        return this.object(v as Record<string, unknown>);
+          this.plain = false;
+          this.string(v.toISOString());
+        } else this.object(v as Record<string, unknown>);
+        return;
       default:
         throw new AutonomyError('bundle_data_invalid', `${this.name}: cannot encode a ${typeof v} as JSON`);
     }
   }
 
-  private array(a: readonly unknown[]): Value[] {
-    const out = new Array<Value>(a.length);
+  private array(a: readonly unknown[]): void {
     this.byte(0x5b);
     for (let i = 0; i < a.length; i++) {
       if (i > 0) this.byte(0x2c);
-      out[i] = this.value(a[i]);
+      this.value(a[i]);
     }
     this.byte(0x5d);
-    return out;
   }
 
   private sortedKeys(o: Record<string, unknown>): string[] {
-    const keys = Object.keys(o);
     const last = this.shapes[this.depth];
-    if (last && last.keys.length === keys.length) {
+    if (last) {
+      // Compared with for-in rather than Object.keys: no array per object for the collector.
+      // JSON.parse and YAML make plain objects, whose prototype has no enumerable keys.
+      const keys = last.keys;
+      let i = 0;
       let same = true;
-      for (let i = 0; i < keys.length; i++) {
-        if (keys[i] !== last.keys[i]) {
+      for (const k in o) {
+        if (keys[i++] !== k) {
           same = false;
           break;
         }
       }
-      if (same) return last.sorted;
+      if (same && i === keys.length) return last.sorted;
     }
+    const keys = Object.keys(o);
     const sorted = sortKeys([...keys]);
     this.shapes[this.depth] = { keys, sorted };
     return sorted;
   }
 
-  private object(o: Record<string, unknown>): ObjectValue {
+  private object(o: Record<string, unknown>): void {
     const keys = this.sortedKeys(o);
     this.depth++;
-    const out = new ObjectValue();
     this.byte(0x7b);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (i > 0) this.byte(0x2c);
       this.string(k);
       this.byte(0x3a);
-      const v = this.value(o[k]);
-      // Plain keys are their own key string; ObjectValue.set escapes the rare \u0001-led ones.
-      if (k.charCodeAt(0) === 1) out.set(k, v);
-      else out.vals.set(k, v);
+      this.value(o[k]);
     }
     this.depth--;
     this.byte(0x7d);
-    return out;
   }
 }
 

@@ -8,8 +8,8 @@ export interface RuntimeMetrics {
   readonly registry: Registry;
   /** Records one decision. */
   decision(e: DecisionEvent): void;
-  /** Records one WAL flush (write + fdatasync) and how many appends it carried. */
-  flush(seconds: number, batch: number): void;
+  /** Records one WAL group commit (one durable write) and how many records it carried. */
+  flush(seconds: number, records: number): void;
   /** Sets the active revision (the gauge is 1 for the active one). */
   revision(revision: string | null, digest: string | null): void;
 }
@@ -22,8 +22,8 @@ export function createMetrics(): RuntimeMetrics {
   const decisions = new Counter({ name: 'autonomy_decisions_total', help: 'Decisions by result and reason (policy: the policy decided).', labelNames: ['result', 'reason'] as const, registers: [registry] });
   const latency = new Histogram({ name: 'autonomy_decision_duration_seconds', help: 'Time from request to durable decision.', buckets: LATENCY_BUCKETS, registers: [registry] });
   const evalTime = new Histogram({ name: 'autonomy_eval_duration_seconds', help: 'Policy evaluation time.', buckets: LATENCY_BUCKETS, registers: [registry] });
-  const flushTime = new Histogram({ name: 'autonomy_wal_flush_duration_seconds', help: 'WAL group-commit flush (write + fdatasync) time.', buckets: LATENCY_BUCKETS, registers: [registry] });
-  const batch = new Histogram({ name: 'autonomy_wal_batch_size', help: 'Appends waiting when a WAL flush began.', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096], registers: [registry] });
+  const flushTime = new Histogram({ name: 'autonomy_wal_flush_duration_seconds', help: 'WAL group-commit time (one durable write).', buckets: LATENCY_BUCKETS, registers: [registry] });
+  const batch = new Histogram({ name: 'autonomy_wal_batch_size', help: 'Records per WAL group commit.', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096], registers: [registry] });
   const active = new Gauge({ name: 'autonomy_policy_active', help: 'The active policy revision (value 1).', labelNames: ['revision', 'digest'] as const, registers: [registry] });
   return {
     registry,

@@ -2,7 +2,7 @@
 // Decider's; this module only turns bytes into requests and answers into bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AutonomyError, isAutonomyError } from '../../common/errors.ts';
-import { checkBearer } from './auth.ts';
+import { bearerCheck } from './auth.ts';
 import type { Decider, DecisionResponse } from './decision.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { isActive, type PolicySource } from './policy-source.ts';
@@ -23,8 +23,9 @@ const JSON_TYPE = 'application/json';
 /** Creates the runtime's HTTP server (not yet listening). */
 export function createRuntimeServer(opts: ServerOptions): Server {
   const limits = opts.limits ?? DEFAULT_LIMITS;
+  const authorized = bearerCheck(opts.token);
   const server = createServer((req, res) => {
-    handle(opts, limits, req, res).catch((e: unknown) => {
+    handle(opts, limits, authorized, req, res).catch((e: unknown) => {
       // A bug on the way to an answer: the caller still gets a deny, never a hung socket.
       if (!res.headersSent) sendJson(res, 500, internalDeny(e));
       else res.destroy();
@@ -37,7 +38,7 @@ export function createRuntimeServer(opts: ServerOptions): Server {
   return server;
 }
 
-async function handle(opts: ServerOptions, limits: RequestLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: ServerOptions, limits: RequestLimits, isAuthorized: (header: string | undefined) => boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   const method = req.method ?? 'GET';
@@ -45,7 +46,7 @@ async function handle(opts: ServerOptions, limits: RequestLimits, req: IncomingM
     if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { code: 'method_not_allowed', message: 'use GET' });
     return health(opts, res);
   }
-  const authorized = checkBearer(req.headers.authorization, opts.token);
+  const authorized = isAuthorized(req.headers.authorization);
   if (path === '/v1/decide') {
     if (method !== 'POST') return sendJson(res, 405, runtimeDeny(Reason.badRequest, 'method_not_allowed', 'use POST /v1/decide'));
     if (!authorized) return sendJson(res, 401, runtimeDeny('unauthorized', 'unauthorized', 'missing or wrong bearer token'), true);

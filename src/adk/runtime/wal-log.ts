@@ -1,48 +1,20 @@
-// The audit WAL as the runtime's DecisionLog, with its flushes timed through the WAL's fs seam
-// (a write + fdatasync pair is one group commit).
+// The audit WAL as the runtime's DecisionLog; its group commits are reported for metrics.
 import { existsSync } from 'node:fs';
 import { openNodeWal, type Wal, type WalFile, type WalFs } from '../audit/index.ts';
 import { nodeFs } from '../audit/fs-seam.ts';
 import type { DecisionLog, DecisionRecord, LogPosition } from './decision-log.ts';
 
 export interface WalLogOptions {
-  /** Called after every flush with its duration and the appends waiting when it began. */
-  onFlush?: (seconds: number, batch: number) => void;
+  /** Called after every group commit with its duration and the records it carried. */
+  onFlush?: (seconds: number, records: number) => void;
   /** The file system under the WAL (tests inject ENOSPC here). */
   fs?: WalFs;
 }
 
 /** Opens the state directory's WAL (node key created on first use) as a DecisionLog. */
 export async function openWalLog(stateDir: string, opts: WalLogOptions = {}): Promise<DecisionLog & { readonly wal: Wal }> {
-  let pending = 0;
-  const onFlush = opts.onFlush ?? (() => undefined);
-  const fs = meteredFs(opts.fs ?? nodeFs, (s, n) => onFlush(s, n), () => pending);
-  const wal = await openNodeWal(stateDir, { fs });
-  return {
-    wal,
-    async append(record: DecisionRecord): Promise<LogPosition> {
-      pending++;
-      try {
-        return await wal.append(record);
-      } finally {
-        pending--;
-      }
-    },
-    close: () => wal.close(),
-  };
-}
-
-/** Wraps a WalFs so each datasync reports its duration and the appends in flight. */
-function meteredFs(base: WalFs, onFlush: (seconds: number, batch: number) => void, pending: () => number): WalFs {
-  return mapFiles(base, (f) => ({
-    ...forward(f),
-    async datasync() {
-      const n = pending();
-      const t0 = performance.now();
-      await f.datasync();
-      onFlush((performance.now() - t0) / 1000, n);
-    },
-  }));
+  const wal = await openNodeWal(stateDir, opts);
+  return { wal, append: (record: DecisionRecord): Promise<LogPosition> => wal.append(record), close: () => wal.close() };
 }
 
 /**

@@ -10,7 +10,7 @@ import { faultyFs, type Fault } from './faulty-fs.ts';
 const faults: Fault[] = [
   { op: 'write', code: 'ENOSPC', partial: 300 },
   { op: 'write', code: 'ENOSPC' },
-  { op: 'datasync', code: 'EIO' },
+  { op: 'sync', code: 'EIO' },
   { op: 'write', code: 'EIO', partial: 7 },
 ];
 
@@ -74,7 +74,7 @@ test('a failed segment cut (no space for the new file) fails the batch and is re
   for (let i = 0; i < 3; i++) acked.push(await wal.append(decision(i)));
   fs.fault = { op: 'createFile', code: 'ENOSPC' };
   await assert.rejects(wal.append(decision(50)), (e: unknown) => e instanceof AutonomyError && e.code === 'wal_io');
-  fs.fault = { op: 'datasync', code: 'EIO' };
+  fs.fault = { op: 'sync', code: 'EIO' };
   await assert.rejects(wal.append(decision(51)), (e: unknown) => e instanceof AutonomyError && e.code === 'wal_io');
   fs.fault = null;
   for (let i = 0; i < 3; i++) acked.push(await wal.append(decision(10 + i)));

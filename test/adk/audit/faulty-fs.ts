@@ -1,9 +1,13 @@
-// A file-system seam for tests: counts syncs, holds writes at a gate, injects ENOSPC / EIO.
+// A file-system seam for tests: counts durable writes, holds writes at a gate, injects ENOSPC / EIO.
 import { nodeFs, type WalFile, type WalFs } from '../../../src/adk/audit/fs-seam.ts';
 
-/** A fault to inject into every matching operation until cleared. */
+/**
+ * A fault to inject into every matching operation until cleared. `sync` fails the step that
+ * makes bytes durable: a write's bytes land in the file but the write fails, as an O_DSYNC
+ * write whose flush fails does, and datasync fails.
+ */
 export interface Fault {
-  op: 'write' | 'datasync' | 'truncate' | 'createFile';
+  op: 'write' | 'sync' | 'truncate' | 'createFile';
   code: 'ENOSPC' | 'EIO';
   /** For write: bytes actually written before the error, as a full disk does. */
   partial?: number;
@@ -12,7 +16,7 @@ export interface Fault {
 /** The instrumented seam and its controls. */
 export interface FaultyFs extends WalFs {
   fault: Fault | null;
-  datasyncs: number;
+  /** Durable writes (each is a write + fdatasync), one per group commit. */
   writes: number;
   /** When set, every write waits for this promise first. */
   gate: Promise<void> | null;
@@ -31,7 +35,6 @@ export function faultyFs(): FaultyFs {
   const self: FaultyFs = {
     ...nodeFs,
     fault: null,
-    datasyncs: 0,
     writes: 0,
     gate: null,
     renamesBeforeFailure: null,
@@ -55,10 +58,10 @@ export function faultyFs(): FaultyFs {
         throw errno(fault.code);
       }
       await f.write(buf, position);
+      if (fault?.op === 'sync') throw errno(fault.code);
     },
     async datasync() {
-      self.datasyncs++;
-      if (self.fault?.op === 'datasync') throw errno(self.fault.code);
+      if (self.fault?.op === 'sync') throw errno(self.fault.code);
       await f.datasync();
     },
     async truncate(len) {

@@ -53,14 +53,26 @@ test('group commit: 256 concurrent appends share far fewer fsyncs, each resolves
   const state = tempState();
   const fs = faultyFs();
   const wal = await openWal({ dir: walDir(state), key: nodeKey(state).key, fs, checkpointEvery: 100_000 });
-  const before = fs.datasyncs;
+  const before = fs.writes;
   const results = await Promise.all(Array.from({ length: 256 }, (_, i) => wal.append(decision(i))));
-  const syncs = fs.datasyncs - before;
-  assert.ok(syncs <= 3, `${syncs} fsyncs for 256 appends`);
+  const syncs = fs.writes - before;
+  assert.ok(syncs <= 3, `${syncs} durable writes for 256 appends`);
   assert.deepEqual(results.map((r) => r.seq), results.map((_, i) => results[0]!.seq + i));
   await wal.close();
   const bySeq = new Map((await all(walDir(state))).map((r) => [r.seq, r]));
   results.forEach((r, i) => assert.equal(bySeq.get(r.seq)?.decision_id, `dec-${i}`));
+});
+
+test('onFlush reports each group commit: its duration and the records it carried', async () => {
+  const state = tempState();
+  const flushes: { seconds: number; records: number }[] = [];
+  const wal = await openWal({ dir: walDir(state), key: nodeKey(state).key, checkpointEvery: 100_000, onFlush: (seconds, records) => flushes.push({ seconds, records }) });
+  assert.deepEqual(flushes.map((f) => f.records), [2], 'the start record and its checkpoint, in one batch');
+  flushes.length = 0;
+  await Promise.all(Array.from({ length: 100 }, (_, i) => wal.append(decision(i))));
+  assert.equal(flushes.reduce((n, f) => n + f.records, 0), 100);
+  assert.ok(flushes.length <= 3 && flushes.every((f) => f.seconds >= 0), JSON.stringify(flushes));
+  await wal.close();
 });
 
 test('backpressure: beyond queueLimit appends reject at once with wal_backpressure; the rest land', async () => {

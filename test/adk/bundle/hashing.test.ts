@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalJSON, fileDigest, parseStructured, structuredDigest } from '../../../src/adk/bundle/hashing.ts';
+import { canonicalJSON, decodeStructured, fileDigest, parseStructured, structuredDigest } from '../../../src/adk/bundle/hashing.ts';
+import { equal, fromJS, toJSON } from '../../../src/adk/policy/value.ts';
 
 // Digests computed by OPA itself: the payload of the HS256 token in OPA's bundle plugin tests
 // (v1/plugins/bundle/plugin_test.go) and OPA's MD5 test vectors (v1/bundle/sign_test.go).
@@ -67,9 +68,7 @@ test('objects of repeated and changing shapes at one depth all encode with sorte
   assert.equal(fileDigest('data.json', Buffer.from(doc)), sha('[{"a":2,"b":1},{"a":4,"b":3},{"a":5,"b":6},{"a":{"y":2,"z":1},"c":1},{"a":8,"b":7}]'));
 });
 
-test('decoding builds the Rego value in the same pass, exact for big integers', async () => {
-  const { decodeStructured } = await import('../../../src/adk/bundle/hashing.ts');
-  const { toJSON } = await import('../../../src/adk/policy/value.ts');
+test('decoding yields the Rego value, exact for big integers', () => {
   const d = decodeStructured('data.json', Buffer.from('{"b": [1, 2.5, 12345678901234567890], "a": {"\\u0001k": null}}'));
   assert.equal(toJSON(d.value), '{"a":{"\\u0001k":null},"b":[1,2.5,12345678901234567890]}');
 });
@@ -78,4 +77,14 @@ test('number literals are found after strings ending in escaped backslashes and 
   const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
   const text = String.raw`{"a":"x\\","b":1.0,"c":"q\"1.0\"","d":"\\\"","e":2.50}`;
   assert.equal(fileDigest('data.json', Buffer.from(text)), sha(String.raw`{"a":"x\\","b":1.0,"c":"q\"1.0\"","d":"\\\"","e":2.50}`));
+});
+
+test('property: the Rego value of a decoded JSON file equals the JSON document converted eagerly', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => {
+      const bytes = Buffer.from(JSON.stringify(v));
+      return equal(decodeStructured('data.json', bytes).value, fromJS(JSON.parse(bytes.toString())));
+    }),
+    { numRuns: 200 },
+  );
 });
