@@ -436,7 +436,7 @@ export function fromJS(x: unknown): Value {
 
 /**
  * Converts plain JSON data to a Rego value lazily: objects convert their fields on first read.
- * For per-request documents (input); long-lived data is converted eagerly with fromJS.
+ * Used for input, and for bundle data whose JSON the bundle loader has already checked.
  */
 export function fromJSLazy(x: unknown): Value {
   switch (typeof x) {
