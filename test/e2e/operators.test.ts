@@ -45,7 +45,7 @@ test('e2e: operator add, list, token, remove; the admin log names the operator',
   assert.equal(denied.code, 2);
   assert.match(denied.err, /forbidden.*viewer/);
 
-  assert.match((await cli(['operator', 'list'])).out, /^NAME +ROLE +API TOKEN +CREATED\nalice +admin +yes +\S+\nvera +viewer +yes +\S+\n$/);
+  assert.match((await cli(['operator', 'list'])).out, /^NAME +ROLE +API TOKEN +CREATED +LAST SIGN-IN\nalice +admin +yes +\S+ +\S+\nvera +viewer +yes +\S+ +\S+\n$/);
   assert.equal((await cli(['operator', 'remove', 'vera'])).out, 'operator vera removed\n');
   assert.match((await cli(['nodes', 'list', '--token', vera])).err, /unauthorized/);
   const log = (await cli(['audit', 'admin'])).out;

@@ -7,7 +7,7 @@ import { sha256Hex } from '../../../common/hash.ts';
 import type { AdminEventInput, Store } from '../store/store.ts';
 import { OperatorRole, type OperatorRecord } from '../store/operator-store.ts';
 import { adminChecker } from './admin.ts';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import { DUMMY_HASH, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 /** The caller of an admin request. */
 export interface Principal {
@@ -137,14 +137,39 @@ export class Accounts {
     if (p.session) await this.#store.operators.deleteSession(p.session.hash, [this.#event(p.actor, 'operator.logout', { operator: p.session.operator })]);
   }
 
-  /** Creates an operator with a password. */
-  async addOperator(actor: string, name: string, role: unknown, password: unknown): Promise<{ name: string; role: OperatorRole }> {
+  /**
+   * Creates an operator with a password; without one (undefined), generates it and returns it
+   * in the answer, once (the console's add form shows it; it is stored only hashed).
+   */
+  async addOperator(actor: string, name: string, role: unknown, password: unknown): Promise<{ name: string; role: OperatorRole; password?: string }> {
     if (!NAME.test(name)) throw new AutonomyError('bad_request', `operator name ${JSON.stringify(name)}: use 1–64 lowercase letters, digits and . _ - (starting with a letter or digit)`);
     if (role !== OperatorRole.admin && role !== OperatorRole.viewer) throw new AutonomyError('bad_request', 'role must be "admin" or "viewer"');
-    if (typeof password !== 'string') throw new AutonomyError('bad_request', 'operator needs {"name", "role", "password"}');
-    const o: OperatorRecord = { name, role, passwordHash: await hashPassword(password), tokenHash: null, createdAt: this.opts.now() };
+    if (password !== undefined && typeof password !== 'string') throw new AutonomyError('bad_request', 'operator needs {"name", "role", "password"} (leave password out to have one generated)');
+    const secret = password ?? generatePassword();
+    const o: OperatorRecord = { name, role, passwordHash: await hashPassword(secret), tokenHash: null, createdAt: this.opts.now() };
     await this.#store.operators.createOperator(o, [this.#event(actor, 'operator.add', { operator: name, role })]);
-    return { name, role };
+    return password === undefined ? { name, role, password: secret } : { name, role };
+  }
+
+  /**
+   * Changes a signed-in operator's own password: the current one is required, and every other
+   * session of the operator ends (whoever knew the old password may hold one).
+   */
+  async changePassword(p: Principal, current: unknown, next: unknown): Promise<void> {
+    if (!p.session) throw new AutonomyError('forbidden', 'only a signed-in operator can change its password');
+    if (typeof current !== 'string' || typeof next !== 'string') throw new AutonomyError('bad_request', 'a password change needs the current and the new password');
+    // Wrong current passwords count as failed logins: a stolen session cannot guess at leisure.
+    const key = `operator:${p.session.operator}`;
+    const now = this.opts.now();
+    const wait = this.#backoff(await this.#store.operators.loginFailures([key]), now);
+    if (wait > 0) throw new AutonomyError('login_throttled', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
+    const op = await this.#store.operators.getOperator(p.session.operator);
+    if (!op || !(await verifyPassword(current, op.passwordHash))) {
+      await this.#store.operators.recordLoginFailure(key, now, now - this.opts.maxBackoffMs);
+      throw new AutonomyError('forbidden', 'the current password is wrong');
+    }
+    if (current === next) throw new AutonomyError('bad_request', 'the new password is the current one');
+    await this.#store.operators.setOperatorPassword(op.name, await hashPassword(next), p.session.hash, [this.#event(p.actor, 'operator.password', { operator: op.name })]);
   }
 
   /** Issues (or replaces) an operator's API token; the token is returned once and stored hashed. */
@@ -160,7 +185,7 @@ export class Accounts {
   }
 
   /** Operators without their secrets. */
-  async listOperators(): Promise<{ name: string; role: OperatorRole; has_token: boolean; created_at: number }[]> {
-    return (await this.#store.operators.listOperators()).map((o) => ({ name: o.name, role: o.role, has_token: o.tokenHash !== null, created_at: o.createdAt }));
+  async listOperators(): Promise<{ name: string; role: OperatorRole; has_token: boolean; created_at: number; last_login: number | null }[]> {
+    return (await this.#store.operators.listOperators()).map((o) => ({ name: o.name, role: o.role, has_token: o.tokenHash !== null, created_at: o.createdAt, last_login: o.lastLoginAt }));
   }
 }

@@ -3,13 +3,14 @@
 import type { Principal } from '../auth/accounts.ts';
 import { html, type Html } from './html.ts';
 
-/** The console's sections, in navigation order. */
-export const SECTIONS = [
+/** The console's sections, in navigation order; adminOnly ones are not shown to viewers. */
+export const SECTIONS: readonly { path: string; name: string; adminOnly?: boolean }[] = [
   { path: '/console/fleet', name: 'Fleet' },
   { path: '/console/rollouts', name: 'Rollouts' },
   { path: '/console/audit', name: 'Audit' },
   { path: '/console/policies', name: 'Policies' },
-] as const;
+  { path: '/console/operators', name: 'Operators', adminOnly: true },
+];
 
 /** A page: its title, which section it belongs to, its body, and extra assets. */
 export interface Page {
@@ -23,8 +24,8 @@ export interface Page {
 /** A full document for a signed-in operator (or for nobody: the login page). */
 export function layout(page: Page, who: Principal | null): Html {
   const nav = who
-    ? html`<nav aria-label="Console sections"><ul>${SECTIONS.map((s) => html`<li><a href="${s.path}"${s.path === page.section ? html` aria-current="page"` : ''}>${s.name}</a></li>`)}</ul></nav>
-    <div class="who"><span>Signed in as <strong>${who.session?.operator ?? who.actor}</strong> (${who.role})</span>
+    ? html`<nav aria-label="Console sections"><ul>${SECTIONS.filter((s) => !s.adminOnly || who.role === 'admin').map((s) => html`<li><a href="${s.path}"${s.path === page.section ? html` aria-current="page"` : ''}>${s.name}</a></li>`)}</ul></nav>
+    <div class="who"><span>Signed in as <a href="/console/account"${page.section === '/console/account' ? html` aria-current="page"` : ''}><strong>${who.session?.operator ?? who.actor}</strong></a> (${who.role})</span>
       <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="${who.session?.csrf ?? ''}"><button type="submit">Sign out</button></form></div>`
     : '';
   return html`<!doctype html>

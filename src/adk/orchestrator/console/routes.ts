@@ -12,9 +12,11 @@ import type { OrchestratorService } from '../service.ts';
 import { asset } from './assets.ts';
 import { html, type Html } from './html.ts';
 import { alert, layout, type Page } from './layout.ts';
+import { accountPage } from './pages/account.ts';
 import { auditPage } from './pages/audit.ts';
 import { fleetPage, fleetTable } from './pages/fleet.ts';
 import { loginPage } from './pages/login.ts';
+import { operatorsPage, operatorTable } from './pages/operators.ts';
 import { policiesPage } from './pages/policies.ts';
 import { rolloutDetail, rolloutList, rolloutPage, rolloutsPage } from './pages/rollouts.ts';
 
@@ -55,6 +57,19 @@ function isTls(req: IncomingMessage): boolean {
 
 function cookie(req: IncomingMessage, value: string, maxAgeS: number): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${isTls(req) ? '; Secure' : ''}`;
+}
+
+/** Changes the signed-in operator's password from the account form; the outcome to show (an operator's mistake is shown, not thrown). */
+async function changePassword(accounts: Accounts, who: Principal, form: URLSearchParams): Promise<{ ok: boolean; text: string; status: number }> {
+  if ((form.get('password') ?? '') !== (form.get('repeat') ?? '')) return { ok: false, text: 'the two new passwords differ', status: 400 };
+  try {
+    await accounts.changePassword(who, form.get('current') ?? '', form.get('password') ?? '');
+    return { ok: true, text: 'Password changed. Your other sessions have ended.', status: 200 };
+  } catch (e) {
+    const h = httpError(e);
+    if (h.status !== 400 && h.status !== 403 && h.status !== 429) throw e;
+    return { ok: false, text: h.body.error.message, status: h.status };
+  }
 }
 
 /** The console's request handler: true when the path was the console's. */
@@ -113,6 +128,14 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
         redirect(res, '/console/login', { 'set-cookie': cookie(req, '', 0) });
         return true;
       }
+      if (path === '/console/account' && method === 'POST' && who) {
+        checkOrigin(req);
+        const form = new URLSearchParams((await readBody(req, 8192)).toString('utf8'));
+        checkCsrf(who, form.get('csrf'));
+        const outcome = await changePassword(accounts, who, form);
+        page(res, accountPage(who, outcome), who, outcome.status);
+        return true;
+      }
       if (method !== 'GET') throw new AutonomyError('method_not_allowed', `${method} is not allowed on ${path}`);
 
       const live = path.endsWith('/live');
@@ -131,6 +154,13 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
       else if (rollout) page(res, await rolloutPage(svc, decodeURIComponent(rollout[1]!), who), who);
       else if (path === '/console/audit') page(res, await auditPage(svc, url.searchParams), who);
       else if (path === '/console/policies') page(res, await policiesPage(svc), who);
+      else if (path === '/console/account') page(res, accountPage(who), who);
+      else if (path === '/console/operators' || path === '/console/operators/live') {
+        // Viewers neither see the page nor its link; its actions are refused by the API too.
+        if (who.role !== 'admin') throw new AutonomyError('forbidden', 'only admins manage operators');
+        if (live) fragment(res, await operatorTable(accounts, who));
+        else page(res, await operatorsPage(accounts, who), who);
+      }
       else throw new AutonomyError('not_found', `no console page ${path}`);
       return true;
     } catch (e) {

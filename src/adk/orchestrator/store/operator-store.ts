@@ -44,12 +44,16 @@ export interface OperatorStore {
   createOperator(o: OperatorRecord, events: Events): Promise<void>;
   getOperator(name: string): Promise<OperatorRecord | null>;
   operatorByToken(tokenHash: string): Promise<OperatorRecord | null>;
-  listOperators(): Promise<OperatorRecord[]>;
+  /** Every operator by name, with its last sign-in (null when never, or not since this was recorded). */
+  listOperators(): Promise<(OperatorRecord & { lastLoginAt: number | null })[]>;
+  /** Replaces the operator's password hash and ends its sessions except keepSession. Throws operator_not_found. */
+  setOperatorPassword(name: string, passwordHash: string, keepSession: string | null, events: Events): Promise<void>;
   /** Replaces the operator's API token hash. Throws operator_not_found. */
   setOperatorToken(name: string, tokenHash: string, events: Events): Promise<void>;
   /** Removes the operator and ends its sessions. Throws operator_not_found. */
   removeOperator(name: string, events: Events): Promise<void>;
 
+  /** Opens a session and records it as its operator's last sign-in. */
   createSession(s: SessionRecord, events: Events): Promise<void>;
   /** The session with its operator's current role, or null (unknown, or its operator removed). */
   getSession(hash: string): Promise<(SessionRecord & { role: OperatorRole }) | null>;
@@ -80,6 +84,10 @@ CREATE TABLE IF NOT EXISTS sessions (
   created_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   last_seen BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operator_logins (
+  operator TEXT PRIMARY KEY REFERENCES operators(name) ON DELETE CASCADE,
+  last_login BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS login_failures (
   key TEXT PRIMARY KEY,
@@ -126,8 +134,18 @@ export class SqlOperatorStore implements OperatorStore {
     return rows[0] ? operatorOf(rows[0]) : null;
   }
 
-  async listOperators(): Promise<OperatorRecord[]> {
-    return (await this.#db.all('SELECT * FROM operators ORDER BY name')).map(operatorOf);
+  async listOperators(): Promise<(OperatorRecord & { lastLoginAt: number | null })[]> {
+    const rows = await this.#db.all('SELECT o.*, l.last_login FROM operators o LEFT JOIN operator_logins l ON l.operator = o.name ORDER BY o.name');
+    return rows.map((r) => ({ ...operatorOf(r), lastLoginAt: r['last_login'] === null || r['last_login'] === undefined ? null : Number(r['last_login']) }));
+  }
+
+  setOperatorPassword(name: string, passwordHash: string, keepSession: string | null, events: Events): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      if ((await tx.run('UPDATE operators SET password_hash = $1 WHERE name = $2', [passwordHash, name])) === 0) throw notFound(name);
+      // Whoever knew the old password may hold a session: all but the caller's own end.
+      await tx.run('DELETE FROM sessions WHERE operator = $1 AND hash <> $2', [name, keepSession ?? '']);
+      await this.#appendEvents(tx, events);
+    });
   }
 
   setOperatorToken(name: string, tokenHash: string, events: Events): Promise<void> {
@@ -141,6 +159,7 @@ export class SqlOperatorStore implements OperatorStore {
     return this.#db.transaction(async (tx) => {
       // Explicit, not only ON DELETE CASCADE: SQLite enforces foreign keys only when asked to.
       await tx.run('DELETE FROM sessions WHERE operator = $1', [name]);
+      await tx.run('DELETE FROM operator_logins WHERE operator = $1', [name]);
       if ((await tx.run('DELETE FROM operators WHERE name = $1', [name])) === 0) throw notFound(name);
       await this.#appendEvents(tx, events);
     });
@@ -149,6 +168,7 @@ export class SqlOperatorStore implements OperatorStore {
   createSession(s: SessionRecord, events: Events): Promise<void> {
     return this.#db.transaction(async (tx) => {
       await tx.run('INSERT INTO sessions (hash, operator, created_at, expires_at, last_seen) VALUES ($1, $2, $3, $4, $5)', [s.hash, s.operator, s.createdAt, s.expiresAt, s.lastSeen]);
+      await tx.run('INSERT INTO operator_logins (operator, last_login) VALUES ($1, $2) ON CONFLICT (operator) DO UPDATE SET last_login = $2', [s.operator, s.createdAt]);
       await this.#appendEvents(tx, events);
     });
   }

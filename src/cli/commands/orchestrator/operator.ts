@@ -20,18 +20,18 @@ export function registerOperator(program: Command): void {
     .addOption(new Option('--role <role>', 'admin (everything) or viewer (read only)').choices(['admin', 'viewer']).default('admin'))
     .option('--password-stdin', 'read the password (at least 12 characters) from the first line of stdin')
     .action(async (name: string, o: ClientOpts & { role: string; passwordStdin?: boolean }) => {
-      const { generatePassword } = await import('../../../adk/orchestrator/auth/passwords.ts');
-      const password = o.passwordStdin ? await readStdinLine() : generatePassword();
-      await (await adminClient(o)).json('POST', '/v1/admin/operators', { name, role: o.role, password });
+      // Without a password the server generates one and answers it once.
+      const password = o.passwordStdin ? await readStdinLine() : undefined;
+      const res = await (await adminClient(o)).json<{ password?: string }>('POST', '/v1/admin/operators', { name, role: o.role, ...(password !== undefined && { password }) });
       out(`operator ${name} added (${o.role})\n`);
-      if (!o.passwordStdin) out(`password (shown once, store it now): ${password}\n`);
+      if (res.password !== undefined) out(`password (shown once, store it now): ${res.password}\n`);
     });
   clientOptions(op.command('list').description('operators (never their secrets)'))
     .option('--json', 'print JSON')
     .action(async (o: ClientOpts & { json?: boolean }) => {
-      const list = await (await adminClient(o)).json<{ name: string; role: string; has_token: boolean; created_at: number }[]>('GET', '/v1/admin/operators');
+      const list = await (await adminClient(o)).json<{ name: string; role: string; has_token: boolean; created_at: number; last_login: number | null }[]>('GET', '/v1/admin/operators');
       if (o.json) out(`${JSON.stringify(list, null, 2)}\n`);
-      else out(table([['NAME', 'ROLE', 'API TOKEN', 'CREATED'], ...list.map((x) => [x.name, x.role, x.has_token ? 'yes' : 'no', when(x.created_at)])]));
+      else out(table([['NAME', 'ROLE', 'API TOKEN', 'CREATED', 'LAST SIGN-IN'], ...list.map((x) => [x.name, x.role, x.has_token ? 'yes' : 'no', when(x.created_at), when(x.last_login)])]));
     });
   clientOptions(op.command('remove').description('remove an operator, its API token and its console sessions').argument('<name>'))
     .action(async (name: string, o: ClientOpts) => {

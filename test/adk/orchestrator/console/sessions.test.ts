@@ -4,23 +4,9 @@ import assert from 'node:assert/strict';
 import { AdminClient, newAdminToken, startOrchestrator, type Orchestrator } from '../../../../src/adk/orchestrator/index.ts';
 import type { AdminEvent } from '../../../../src/adk/orchestrator/types.ts';
 import { orchestrator, simFleet, STORE_KINDS, until } from '../helpers.ts';
+import { csrfOf, login } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery staple';
-
-/** Signs in through the console's form; returns the status, the cookie (name=value) and the Set-Cookie line. */
-async function login(url: string, name: string, password: string, headers: Record<string, string> = {}): Promise<{ status: number; cookie: string | null; setCookie: string; location: string | null; body: string }> {
-  const res = await fetch(`${url}/console/login`, {
-    method: 'POST', redirect: 'manual', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ name, password, next: '/console/audit?node=a' }),
-  });
-  const setCookie = res.headers.get('set-cookie') ?? '';
-  return { status: res.status, cookie: setCookie ? setCookie.split(';')[0]! : null, setCookie, location: res.headers.get('location'), body: await res.text() };
-}
-
-/** The CSRF token a page of the console carries for this session. */
-async function csrfOf(url: string, cookie: string): Promise<string> {
-  const page = await (await fetch(`${url}/console/fleet`, { headers: { cookie } })).text();
-  return /<meta name="csrf-token" content="([^"]+)">/.exec(page)![1]!;
-}
 
 async function start(db: string, token: string, now?: () => number): Promise<Orchestrator> {
   const o = await startOrchestrator({ db, adminToken: token, tickMs: 0, log: () => undefined, ...(now && { now }) });
@@ -80,7 +66,10 @@ test('viewers read but change nothing; operator API tokens authenticate the CLI;
   await assert.rejects(vera.json('POST', '/v1/admin/tokens', {}), { code: 'forbidden' });
   const s = await login(orch.url, 'vera', PASSWORD);
   const page = await (await fetch(`${orch.url}/console/rollouts`, { headers: { cookie: s.cookie! } })).text();
-  assert.match(page, /Signed in as <strong>vera<\/strong> \(viewer\)/);
+  assert.match(page, /Signed in as <a href="\/console\/account"><strong>vera<\/strong><\/a> \(viewer\)/);
+  assert.doesNotMatch(page, /\/console\/operators/, 'viewers get no link to the operators page');
+  assert.equal((await fetch(`${orch.url}/console/operators`, { headers: { cookie: s.cookie! } })).status, 403);
+  assert.equal((await fetch(`${orch.url}/console/operators/live`, { headers: { cookie: s.cookie! } })).status, 403);
   assert.doesNotMatch(page, /Start a rollout/, 'viewers see no actions');
   const list = await admin.json<{ name: string; role: string; has_token: boolean }[]>('GET', '/v1/admin/operators');
   assert.deepEqual(list.map((o) => [o.name, o.role, o.has_token]), [['vera', 'viewer', true]]);

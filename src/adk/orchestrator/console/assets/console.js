@@ -14,6 +14,20 @@
     flash.className = isError ? 'alert' : 'ok';
   }
 
+  // ---- one-time secrets (a generated password, an API token): shown from the API's answer only,
+  // in a box outside every live region; no page ever renders them.
+  const secret = document.getElementById('secret');
+  function reveal(field, res) {
+    if (!secret || !field || typeof res?.[field] !== 'string') return;
+    document.getElementById('secret-value').value = res[field];
+    secret.hidden = false;
+  }
+  function forget() {
+    if (!secret) return;
+    document.getElementById('secret-value').value = '';
+    secret.hidden = true;
+  }
+
   /** Calls the admin API with the session's CSRF token; throws the API's error message. */
   async function api(method, path, body) {
     const res = await fetch(path, {
@@ -75,9 +89,11 @@
     if (!b) return;
     e.preventDefault();
     if (!(await confirmStep(b.dataset.confirm))) return void b.focus();
+    forget();
     try {
-      await api('POST', b.dataset.action);
+      const res = await api(b.dataset.method ?? 'POST', b.dataset.action);
       say(b.dataset.done ?? 'Done.');
+      reveal(b.dataset.reveal, res);
     } catch (err) {
       say(err.message, true);
     }
@@ -105,10 +121,15 @@
     e.preventDefault();
     const body = bodyOf(form);
     if (!(await confirmStep(fill(form.dataset.confirm, body)))) return;
+    forget();
     try {
       const res = await api('POST', form.dataset.api, body);
       if (form.dataset.then) return void location.assign(fill(form.dataset.then, res));
       say(fill(form.dataset.done ?? 'Done.', res));
+      if (form.dataset.reveal) {
+        reveal(form.dataset.reveal, res);
+        form.reset();
+      }
     } catch (err) {
       say(err.message, true);
     }

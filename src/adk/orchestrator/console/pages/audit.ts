@@ -9,6 +9,8 @@ import { alert, badge, field, type Page } from '../layout.ts';
 
 /** Rows shown in the table; the chart and the export cover the whole search. */
 const SHOWN = 200;
+/** Nodes listed in the chain table and offered in the node menu; beyond, the node is typed. */
+const NODES_SHOWN = 200;
 /** Records a search reads for the chart. */
 const CHART_LIMIT = 50_000;
 const BUCKETS_S = [1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400];
@@ -76,14 +78,19 @@ export async function auditPage(svc: OrchestratorService, q: URLSearchParams): P
   const series = decisionSeries(rows);
   const allows = series.allow.reduce((a, b) => a + b, 0);
   const denies = series.deny.reduce((a, b) => a + b, 0);
-  const chains = nodes.filter((n) => !values.node || n.id === values.node);
+  // Flagged nodes first (they need an operator), then the rest in id order, at most NODES_SHOWN.
+  const chosen = nodes.filter((n) => !values.node || n.id === values.node);
+  const chains = [...chosen.filter((n) => n.audit_flag), ...chosen.filter((n) => !n.audit_flag)].slice(0, NODES_SHOWN);
+  const flagged = chosen.filter((n) => n.audit_flag).length;
   const scope = values.node ? `node ${values.node}` : 'the fleet';
   return {
     title: 'Audit',
     section: '/console/audit',
     chart: true,
     body: html`<form class="filters" method="get" action="/console/audit" role="search" aria-label="Search the audit log">
-${field('Node', 'f-node', html`<select id="f-node" name="node"><option value="">all nodes</option>${nodes.map((n) => html`<option value="${n.id}"${n.id === values.node ? html` selected` : ''}>${n.id}</option>`)}</select>`)}
+${field('Node', 'f-node', nodes.length > NODES_SHOWN
+  ? html`<input id="f-node" name="node" value="${values.node}" placeholder="all nodes" autocomplete="off">`
+  : html`<select id="f-node" name="node"><option value="">all nodes</option>${nodes.map((n) => html`<option value="${n.id}"${n.id === values.node ? html` selected` : ''}>${n.id}</option>`)}</select>`)}
 ${field('Tool', 'f-tool', html`<input id="f-tool" name="tool" value="${values.tool}" placeholder="fs.read" autocomplete="off">`)}
 ${field('Decision', 'f-decision', html`<select id="f-decision" name="decision"><option value="">any</option>${['allow', 'deny'].map((d) => html`<option${d === values.decision ? html` selected` : ''}>${d}</option>`)}</select>`)}
 ${field('Since', 'f-since', html`<input id="f-since" name="since" value="${values.since}" placeholder="2026-11-24T10:00:00Z" autocomplete="off">`)}
@@ -101,6 +108,7 @@ ${recordsTable(rows)}
 <section aria-labelledby="chains-title">
 <h2 id="chains-title">Chain verification</h2>
 <p>Every upload is verified against the node's key and hash chain before it is stored; a node whose upload failed is flagged until an operator clears it.</p>
+<p class="summary">${chosen.length} node${chosen.length === 1 ? '' : 's'}: ${flagged} flagged${chosen.length > chains.length ? `; showing the first ${chains.length} (flagged first); search a node to see its own` : ''}</p>
 <table>
 <thead><tr><th scope="col">Node</th><th scope="col">Status</th><th scope="col">Records held</th></tr></thead>
 <tbody>${chains.map((n) => html`<tr><th scope="row"><code>${n.id}</code></th><td>${n.audit_flag ? html`${badge('tampered')} ${n.audit_flag}` : n.audit_seq === null ? html`<span class="muted">no uploads</span>` : badge('verified')}</td><td>${n.audit_seq === null ? '–' : `to seq ${n.audit_seq}`}</td></tr>`)}</tbody>

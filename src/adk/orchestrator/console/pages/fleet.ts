@@ -21,16 +21,55 @@ export function fleetStatus(n: NodeView, now: number, staleAfterMs: number): Fle
   return n.state;
 }
 
+/** Rows per page of the fleet table. */
+export const FLEET_PAGE_SIZE = 100;
+
 interface Filters {
   selector: string;
   status: string;
+  /** 1-based; clamped to the last page when past it. */
+  page: number;
 }
 
 function filtersOf(q: URLSearchParams): Filters {
-  return { selector: q.get('selector') ?? '', status: q.get('status') ?? '' };
+  const page = Number(q.get('page') ?? '1');
+  return { selector: q.get('selector') ?? '', status: q.get('status') ?? '', page: Number.isSafeInteger(page) && page >= 1 ? page : 1 };
 }
 
-/** The table of nodes (the live region's content). */
+/** The fleet page's URL for these filters (page 1 is left out). */
+function fleetUrl(base: string, f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.selector) q.set('selector', f.selector);
+  if (f.status) q.set('status', f.status);
+  if (f.page > 1) q.set('page', String(f.page));
+  const s = q.toString();
+  return s ? `${base}?${s}` : base;
+}
+
+/** One page of rows in the nodes' stable order (by id), with the page number clamped into range. */
+export function pageOf<T>(rows: readonly T[], page: number, size: number): { rows: T[]; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const p = Math.min(Math.max(1, page), pages);
+  return { rows: rows.slice((p - 1) * size, p * size), page: p, pages };
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Links to the first, previous, next and last pages (plain links: they work without the script). */
+function pager(f: Filters, page: number, pages: number): Html {
+  if (pages <= 1) return html``;
+  const link = (p: number, text: string, rel?: string): Html =>
+    p === page || p < 1 || p > pages ? html`<span class="muted">${text}</span>` : html`<a href="${fleetUrl('/console/fleet', { ...f, page: p })}"${rel ? html` rel="${rel}"` : ''}>${text}</a>`;
+  return html`<nav class="pager" aria-label="Pages of nodes">${link(1, 'First')} ${link(page - 1, 'Previous', 'prev')} <span aria-current="page">Page ${page} of ${pages}</span> ${link(page + 1, 'Next', 'next')} ${link(pages, 'Last')}</nav>`;
+}
+
+/**
+ * The table of nodes (the live region's content): one page of the nodes the filters select,
+ * under a summary that counts every node the selector matches by status, so the whole fleet
+ * stays in view while only a page is rendered.
+ */
 export async function fleetTable(svc: OrchestratorService, q: URLSearchParams, staleAfterMs: number): Promise<Html> {
   const f = filtersOf(q);
   let nodes: NodeView[];
@@ -40,15 +79,23 @@ export async function fleetTable(svc: OrchestratorService, q: URLSearchParams, s
     return alert((e as Error).message);
   }
   const now = svc.opts.now();
-  const rows = nodes.map((n) => ({ n, status: fleetStatus(n, now, staleAfterMs) })).filter((r) => !f.status || r.status === f.status);
-  const counts = FLEET_STATUSES.map((s) => [s, rows.filter((r) => r.status === s).length] as const).filter(([, c]) => c > 0);
-  return html`<p class="summary">${rows.length} node${rows.length === 1 ? '' : 's'}${counts.length ? ': ' : ''}${counts.map(([s, c], i) => html`${i ? ', ' : ''}${c} ${s.replace('_', ' ')}`)}</p>
+  const all = nodes.map((n) => ({ n, status: fleetStatus(n, now, staleAfterMs) }));
+  const tally = new Map<FleetStatus, number>();
+  for (const r of all) tally.set(r.status, (tally.get(r.status) ?? 0) + 1);
+  const counts = FLEET_STATUSES.filter((s) => tally.has(s)).map((s) => [s, tally.get(s)!] as const);
+  const matching = f.status ? all.filter((r) => r.status === f.status) : all;
+  const shown = pageOf(matching, f.page, FLEET_PAGE_SIZE);
+  const first = (shown.page - 1) * FLEET_PAGE_SIZE;
+  return html`<p class="summary">${plural(all.length, 'node')}${counts.length ? ': ' : ''}${counts.map(([s, c], i) => html`${i ? ', ' : ''}<a href="${fleetUrl('/console/fleet', { selector: f.selector, status: s, page: 1 })}">${c.toLocaleString('en')} ${s.replace('_', ' ')}</a>`)}${
+    f.status ? html` · <a href="${fleetUrl('/console/fleet', { selector: f.selector, status: '', page: 1 })}">show all</a>` : ''}</p>
+${matching.length > FLEET_PAGE_SIZE ? html`<p class="summary">Showing ${(first + 1).toLocaleString('en')}–${(first + shown.rows.length).toLocaleString('en')} of ${plural(matching.length, f.status ? `${f.status.replace('_', ' ')} node` : 'node')}</p>` : ''}
+${pager(f, shown.page, shown.pages)}
 <table>
-<caption class="visually-hidden">Nodes</caption>
+<caption class="visually-hidden">Nodes${shown.pages > 1 ? `, page ${shown.page} of ${shown.pages}` : ''}</caption>
 <thead><tr><th scope="col">Node</th><th scope="col">Labels</th><th scope="col">Desired</th><th scope="col">Confirmed</th><th scope="col">Last seen</th><th scope="col">Status</th><th scope="col">Audit</th></tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="7" class="muted">No node matches.</td></tr>` : ''}
-${rows.map(({ n, status }) => html`<tr>
+${shown.rows.length === 0 ? html`<tr><td colspan="7" class="muted">No node matches.</td></tr>` : ''}
+${shown.rows.map(({ n, status }) => html`<tr>
 <th scope="row"><code>${n.id}</code></th>
 <td>${labels(n.labels)}</td>
 <td>${n.desired ?? '–'}</td>
@@ -64,7 +111,8 @@ ${rows.map(({ n, status }) => html`<tr>
 /** The fleet page. */
 export async function fleetPage(svc: OrchestratorService, q: URLSearchParams, staleAfterMs: number): Promise<Page> {
   const f = filtersOf(q);
-  const live = `/console/fleet/live?${new URLSearchParams({ selector: f.selector, status: f.status })}`;
+  // The live region polls only the page in view.
+  const live = fleetUrl('/console/fleet/live', f);
   return {
     title: 'Fleet',
     section: '/console/fleet',
