@@ -18,7 +18,7 @@ import { openNodeWal, walDir, NODE_KEY } from '../../src/adk/audit/index.ts';
 import { writeArchive } from '../../src/adk/bundle/archive.ts';
 import { signBundle } from '../../src/adk/bundle/signing.ts';
 import { generateKeyPair, loadOrCreateKey } from '../../src/common/ed25519.ts';
-import { AdminClient, AuditUploader, SimAgent } from '../../src/adk/orchestrator/index.ts';
+import { AdminClient, AuditUploader, NodeClient, SimAgent } from '../../src/adk/orchestrator/index.ts';
 import { tempDir } from '../adk/orchestrator/helpers.ts';
 import { ORCHESTRATOR_BIN, serveOrchestrator } from './orchestrator-serve.ts';
 
@@ -261,6 +261,38 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     await page.getByText(`${NODES} nodes: 1 offline, ${NODES - 1} in sync`).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(shots, 'console-fleet.png'), fullPage: true });
 
+    // ---- a fleet larger than a page: enrolled but never started, so they never touch the rollouts above
+    const BULK = 100;
+    for (let i = 0; i < BULK; i++) {
+      const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels: { env: 'bulk' } });
+      await NodeClient.enroll(url, createPrivateKey(generateKeyPair().privatePem), token);
+    }
+    await page.getByText(`${NODES + BULK} nodes:`).waitFor();
+    assert.match(await page.getByRole('navigation', { name: 'Pages of nodes' }).innerText(), /Page 1 of 2/);
+    assert.equal(await page.locator('tbody tr').count(), 100);
+    await page.getByRole('link', { name: 'Next' }).click();
+    await page.waitForURL(/\/console\/fleet\?page=2$/);
+    assert.match(await page.getByRole('navigation', { name: 'Pages of nodes' }).innerText(), /Page 2 of 2/);
+    assert.equal(await page.locator('tbody tr').count(), NODES + BULK - 100);
+    assert.equal(await page.locator('[data-live]').getAttribute('data-live'), '/console/fleet/live?page=2', 'the live region polls the page in view');
+    await page.getByRole('link', { name: 'Previous' }).click();
+    await page.waitForURL(/\/console\/fleet$/);
+
+    // ---- operators: add a viewer from the page; its password is shown once
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('bob');
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Add operator' }).click();
+    assert.match(await dialog.innerText(), /Add operator bob \(viewer\)\?/);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').getByText('Operator bob added (viewer)').waitFor();
+    const bobPassword = await page.getByLabel('Secret').inputValue();
+    assert.match(bobPassword, /^[\w-]{24}$/);
+    await page.getByRole('row', { name: /^bob viewer/ }).waitFor();
+    await page.screenshot({ path: join(shots, 'console-operators.png'), fullPage: true });
+    await page.reload();
+    assert.ok(!(await page.content()).includes(bobPassword), 'the password is not shown again');
+
     // ---- sign out: the session is gone
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/console\/login$/);
@@ -269,8 +301,16 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     assert.deepEqual(cspErrors.filter((e) => /Content Security Policy|Refused/.test(e)), [], 'nothing the CSP blocks');
     // The admin log names the operator for what it did in the console.
     const events = await admin.json<{ actor: string; action: string }[]>('GET', '/v1/admin/events');
-    for (const action of ['operator.login', 'rollout.create', 'rollout.pause', 'rollout.resume', 'rollback', 'operator.logout']) {
+    for (const action of ['operator.login', 'rollout.create', 'rollout.pause', 'rollout.resume', 'rollback', 'operator.add', 'operator.logout']) {
       assert.ok(events.some((e) => e.actor === 'operator:alice' && e.action === action), `${action} by operator:alice`);
     }
+
+    // ---- the new operator signs in with the password it was given: a viewer, without the operators page
+    await page.getByLabel('Operator name').fill('bob');
+    await page.getByLabel('Password').fill(bobPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/console\/fleet$/);
+    assert.match(await page.locator('.who').innerText(), /Signed in as bob \(viewer\)/);
+    assert.equal(await page.getByRole('link', { name: 'Operators' }).count(), 0);
   });
 });
