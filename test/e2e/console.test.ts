@@ -275,6 +275,7 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
     assert.match(await page.getByRole('navigation', { name: 'Pages of nodes' }).innerText(), /Page 2 of 2/);
     assert.equal(await page.locator('tbody tr').count(), NODES + BULK - 100);
     assert.equal(await page.locator('[data-live]').getAttribute('data-live'), '/console/fleet/live?page=2', 'the live region polls the page in view');
+    await page.screenshot({ path: join(shots, 'console-fleet-pages.png'), fullPage: true });
     await page.getByRole('link', { name: 'Previous' }).click();
     await page.waitForURL(/\/console\/fleet$/);
 
