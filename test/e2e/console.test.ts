@@ -263,10 +263,10 @@ describe('e2e: web console in a real browser', { skip: SKIP }, () => {
 
     // ---- a fleet larger than a page: enrolled but never started, so they never touch the rollouts above
     const BULK = 100;
-    for (let i = 0; i < BULK; i++) {
+    await Promise.all(Array.from({ length: BULK }, async () => {
       const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels: { env: 'bulk' } });
       await NodeClient.enroll(url, createPrivateKey(generateKeyPair().privatePem), token);
-    }
+    }));
     await page.getByText(`${NODES + BULK} nodes:`).waitFor();
     assert.match(await page.getByRole('navigation', { name: 'Pages of nodes' }).innerText(), /Page 1 of 2/);
     assert.equal(await page.locator('tbody tr').count(), 100);
