@@ -47,6 +47,31 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['operator.login', 'operator.logout'], 'a second logout logs nothing');
     });
 
+    test('last sign-in: recorded by each new session, gone with its operator; a password change ends all sessions but one', async () => {
+      const s = await freshStore(kind);
+      await s.operators.createOperator(op('alice'), []);
+      await s.operators.createOperator(op('bob'), []);
+      const last = async (): Promise<(number | null)[]> => (await s.operators.listOperators()).map((o) => o.lastLoginAt);
+      assert.deepEqual(await last(), [null, null]);
+      for (const [hash, at] of [['a1', T0], ['a2', T0 + 500], ['a3', T0 + 900]] as const) {
+        await s.operators.createSession({ hash, operator: 'alice', createdAt: at, expiresAt: at + 10_000, lastSeen: at }, []);
+      }
+      await s.operators.createSession({ hash: 'b1', operator: 'bob', createdAt: T0, expiresAt: T0 + 10_000, lastSeen: T0 }, []);
+      assert.deepEqual(await last(), [T0 + 900, T0]);
+
+      await s.operators.setOperatorPassword('alice', 'scrypt$new', 'a2', ev('operator.password'));
+      assert.equal((await s.operators.getOperator('alice'))?.passwordHash, 'scrypt$new');
+      assert.deepEqual([!!(await s.operators.getSession('a1')), !!(await s.operators.getSession('a2')), !!(await s.operators.getSession('a3')), !!(await s.operators.getSession('b1'))], [false, true, false, true]);
+      await s.operators.setOperatorPassword('bob', 'scrypt$other', null, []);
+      assert.equal(await s.operators.getSession('b1'), null, 'no session kept: all end');
+      await assert.rejects(s.operators.setOperatorPassword('carol', 'x', null, []), { code: 'operator_not_found' });
+
+      await s.operators.removeOperator('bob', []);
+      await s.operators.createOperator(op('bob'), []);
+      assert.deepEqual(await last(), [T0 + 900, null], 'a new bob has never signed in');
+      assert.deepEqual((await s.listAdminEvents()).map((e) => e.action), ['operator.password']);
+    });
+
     test('login failures: counted per key, restarted after the forget window, cleared on success', async () => {
       const s = await freshStore(kind);
       for (let i = 0; i < 3; i++) await s.operators.recordLoginFailure('operator:alice', T0 + i, T0 - 1000);
