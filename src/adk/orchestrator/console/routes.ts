@@ -128,7 +128,11 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
         redirect(res, '/console/login', { 'set-cookie': cookie(req, '', 0) });
         return true;
       }
-      if (path === '/console/account' && method === 'POST' && who) {
+      if (path === '/console/account' && method === 'POST') {
+        if (!who) {
+          redirect(res, '/console/login?next=%2Fconsole%2Faccount');
+          return true;
+        }
         checkOrigin(req);
         const form = new URLSearchParams((await readBody(req, 8192)).toString('utf8'));
         checkCsrf(who, form.get('csrf'));

@@ -77,6 +77,8 @@ test('account page: an operator changes its own password with the current one; o
     fetch(`${orch.url}/console/account`, { method: 'POST', headers: { cookie: mine, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ csrf, ...fields }) });
 
   assert.match(await (await fetch(`${orch.url}/console/account`, { headers: { cookie: mine } })).text(), /<label for="f-current">Current password<\/label>/);
+  const signedOut = await fetch(`${orch.url}/console/account`, { method: 'POST', redirect: 'manual', headers: { origin: orch.url }, body: new URLSearchParams({ current: PASSWORD, password: NEW, repeat: NEW }) });
+  assert.equal(signedOut.status, 303, 'signed out: to the sign-in page');
   assert.equal((await change({ current: PASSWORD, password: NEW, repeat: NEW }, { origin: 'http://evil.example' })).status, 403, 'Origin checked');
   assert.equal((await change({ csrf: 'nope', current: PASSWORD, password: NEW, repeat: NEW })).status, 403, 'CSRF checked');
   const differ = await change({ current: PASSWORD, password: NEW, repeat: `${NEW}!` });
