@@ -95,7 +95,7 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
     const got = await query('--node', nodeId, '--tool', 'move');
     return got.some((r) => r.decision === 'allow') && got.some((r) => r.decision === 'deny');
   }, 60_000);
-  assert.match(node.stderr(), /audit handed to edged/);
+  assert.match(node.stderr(), /audit and status reports handed to edged/);
   assert.match(node.stderr(), /policy sync failed, retrying: orchestrator_unreachable/, 'the node has no route of its own');
   const deliveries = JSON.parse(await cli('audit', 'deliveries', '--node', nodeId, '--json')) as AuditDelivery[];
   assert.ok(deliveries.length > 0 && deliveries.every((d) => d.via === gwId), 'every upload came through the gateway');

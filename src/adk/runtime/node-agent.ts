@@ -4,6 +4,7 @@
 // runtime and a decision: every failure here is logged and retried on a fixed back-off schedule
 // while the runtime keeps enforcing its last valid policy.
 import { AuditUploader, type AuditSink, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
+import type { StatusSink } from '../orchestrator/agent/edge-handoff.ts';
 import type { NodeClient, StatusReport } from '../orchestrator/agent/node-client.ts';
 import { retryLoop } from '../orchestrator/agent/retry-loop.ts';
 
@@ -22,6 +23,14 @@ export interface NodeAgentOptions {
   uploadFrom?: UploadPosition | null;
   /** Called after each upload that moved the position, to record it for the next run. */
   onUploaded?: (pos: UploadPosition) => void;
+  /** Where status reports are also handed (the local edged, for a gateway to deliver), when the node has no route. */
+  statusRelay?: StatusSink | null;
+  /** The last report sequence used (what the last run recorded; 0: none). */
+  reportSeqFrom?: number;
+  /** Called with every new report sequence, to record it for the next run. */
+  onReportSeq?: (seq: number) => void;
+  /** A relayed report is handed again after this long even if unchanged (so the fleet view sees the node alive). */
+  relayHeartbeatMs?: number;
   /** Seals what the WAL holds (a checkpoint) so uploads do not wait for the WAL's own interval. */
   seal: () => Promise<unknown>;
   say: (line: string) => void;
@@ -42,11 +51,21 @@ export class NodeAgent {
   readonly #abort = new AbortController();
   #active: string | null;
   #etag: string | null = null;
+  #seq: number;
+  /** What the node would report now: the outcome of its last activation. */
+  #status: StatusReport;
+  /** The last report handed to the relay (its JSON) and when. */
+  #relayed: { text: string; at: number } | null = null;
   #loops: Promise<void>[] = [];
 
   constructor(o: NodeAgentOptions) {
-    this.#o = { waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, auditSink: o.client, ...o };
+    this.#o = {
+      waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, auditSink: o.client,
+      statusRelay: null, reportSeqFrom: 0, onReportSeq: () => undefined, relayHeartbeatMs: 15_000, ...o,
+    };
     this.#active = o.active;
+    this.#seq = this.#o.reportSeqFrom;
+    this.#status = { active_revision: o.active, status: 'ok' };
     this.#uploader = new AuditUploader(this.#o.auditSink, o.walDir, this.#o.uploadFrom);
   }
 
@@ -62,6 +81,7 @@ export class NodeAgent {
       // After a failure the next poll goes without the ETag: it gets the full state and reports again.
       retryLoop({ ...common, name: 'policy', step: () => this.syncOnce(), pauseMs: 0, onFailure: () => (this.#etag = null) }),
       retryLoop({ ...common, name: 'audit', step: () => this.uploadOnce(), pauseMs: this.#o.uploadEveryMs }),
+      ...(this.#o.statusRelay ? [retryLoop({ ...common, name: 'status relay', step: () => this.relayStatusOnce(), pauseMs: this.#o.uploadEveryMs })] : []),
     ];
   }
 
@@ -110,7 +130,28 @@ export class NodeAgent {
     return accepted;
   }
 
+  /** Hands the current status to the relay if it changed or the heartbeat is due; returns whether it did. */
+  async relayStatusOnce(): Promise<boolean> {
+    const relay = this.#o.statusRelay;
+    if (!relay) return false;
+    const text = JSON.stringify(this.#status);
+    const now = Date.now();
+    if (this.#relayed && this.#relayed.text === text && now - this.#relayed.at < this.#o.relayHeartbeatMs) return false;
+    await relay.handStatus(this.#nextSeq(), Buffer.from(text, 'utf8'));
+    this.#relayed = { text, at: now };
+    return true;
+  }
+
+  // A hybrid clock: the wall clock in ms, but strictly increasing across reports and restarts, so
+  // the orchestrator orders this node's reports as the node made them, whichever path they took.
+  #nextSeq(): number {
+    this.#seq = Math.max(Date.now(), this.#seq + 1);
+    this.#o.onReportSeq(this.#seq);
+    return this.#seq;
+  }
+
   async #report(r: StatusReport): Promise<void> {
-    await this.#o.client.report(r);
+    this.#status = r;
+    await this.#o.client.report({ ...r, seq: this.#nextSeq() });
   }
 }

@@ -10,7 +10,7 @@ import type { StorePolicySource } from './bundle-source.ts';
 import { ControlClient } from '../../edge/control-client.ts';
 import { loadConfig } from '../../edge/config.ts';
 import { EdgeHandoff } from '../orchestrator/agent/edge-handoff.ts';
-import { enrolledClient, nodeKey, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
+import { enrolledClient, nodeKey, readActiveName, readReportSeq, readUploadPosition, writeActiveName, writeReportSeq, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
 import { isActive } from './policy-source.ts';
 import type { Runtime } from './runtime.ts';
@@ -31,12 +31,16 @@ export interface AttachOptions {
 export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   const client = enrolledClient(o.state, o.orchestrator);
   const current = rt.policy.current();
+  const handoff = o.auditRelay ? edgeHandoff(o.state, client.nodeId, o.auditRelay) : null;
   const agent = new NodeAgent({
     client,
     // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
     active: isActive(current) ? (readActiveName(o.state, current.digest, o.say) ?? current.revision) : null,
     walDir: walDir(o.state),
-    ...(o.auditRelay && { auditSink: edgeHandoff(o.state, client.nodeId, o.auditRelay) }),
+    // Without a route, audit and status reports go through the local edged to a gateway.
+    ...(handoff && { auditSink: handoff, statusRelay: handoff }),
+    reportSeqFrom: readReportSeq(o.state, o.say),
+    onReportSeq: (seq) => writeReportSeq(o.state, seq),
     seal: () => o.wal.checkpoint(),
     // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
     uploadFrom: readUploadPosition(o.state, o.say),
@@ -67,7 +71,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   });
   agent.start();
   rt.onClose(() => agent.stop());
-  o.say(`node ${client.nodeId}: following ${client.base}${o.auditRelay ? `; audit handed to edged (${o.auditRelay.config})` : ''}`);
+  o.say(`node ${client.nodeId}: following ${client.base}${o.auditRelay ? `; audit and status reports handed to edged (${o.auditRelay.config})` : ''}`);
   return agent;
 }
 

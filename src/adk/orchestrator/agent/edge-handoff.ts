@@ -4,7 +4,7 @@
 // answered, the bytes are durable there, so the uploader may move on: delivery, retries and the
 // deadletter are the relay's job (docs/edge.md).
 import type { KeyObject } from 'node:crypto';
-import { encodeEnvelope } from '../audit-ingest/relay-envelope.ts';
+import { encodeEnvelope, encodeStatusEnvelope } from '../audit-ingest/relay-envelope.ts';
 import type { AuditSink } from './audit-uploader.ts';
 
 /** The local edged's control API (src/edge/control-client.ts). */
@@ -12,8 +12,14 @@ export interface EdgeControl {
   call(method: string, path: string, body?: Uint8Array): Promise<{ status: number; body: Buffer }>;
 }
 
-/** An AuditSink that hands sealed records to the local edged for a gateway to upload. */
-export class EdgeHandoff implements AuditSink {
+/** Where a node's status reports go when it has no route: a gateway delivers them. */
+export interface StatusSink {
+  /** Stores the report (its JSON) with the node's report sequence, durably, for delivery. */
+  handStatus(seq: number, report: Buffer): Promise<void>;
+}
+
+/** An AuditSink (and StatusSink) that hands sealed records and reports to the local edged for a gateway to upload. */
+export class EdgeHandoff implements AuditSink, StatusSink {
   readonly #key: KeyObject;
   readonly #nodeId: string;
   readonly #edge: EdgeControl;
@@ -31,5 +37,10 @@ export class EdgeHandoff implements AuditSink {
   async uploadAudit(segment: string, offset: number, bytes: Buffer): Promise<{ accepted: number }> {
     await this.#edge.call('POST', `/v1/local/segments${this.#query}`, encodeEnvelope(this.#key, this.#nodeId, segment, offset, bytes));
     return { accepted: 0 };
+  }
+
+  /** Stores a status envelope in edged. */
+  async handStatus(seq: number, report: Buffer): Promise<void> {
+    await this.#edge.call('POST', `/v1/local/segments${this.#query}`, encodeStatusEnvelope(this.#key, this.#nodeId, seq, report));
   }
 }

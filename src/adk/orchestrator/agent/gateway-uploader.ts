@@ -3,9 +3,11 @@
 // gateway's own request signature. The orchestrator checks the node's signature, chain and
 // checkpoints; the gateway only carries. Envelopes go in (node, segment, offset) order, since the
 // relay may deliver a node's later segment first: one the orchestrator answers with audit_gap
-// waits for the next round, when the earlier one may have arrived.
+// waits for the next round, when the earlier one may have arrived. Status envelopes (a node's
+// report with its report sequence) go after, oldest first; the orchestrator ignores any older than
+// the last it applied, so their order across rounds does not matter.
 import { AutonomyError, isAutonomyError } from '../../../common/errors.ts';
-import { decodeEnvelope, isEnvelope } from '../audit-ingest/relay-envelope.ts';
+import { decodeEnvelope, decodeStatusEnvelope, isEnvelope, isStatusEnvelope } from '../audit-ingest/relay-envelope.ts';
 import type { EdgeControl } from './edge-handoff.ts';
 import type { NodeClient } from './node-client.ts';
 
@@ -21,12 +23,16 @@ interface Pending {
   segment: string;
   offset: number;
   bytes: Buffer;
+  /** A status envelope (segment '' and offset its seq), not audit. */
+  status: boolean;
 }
 
 /** What one round did. */
 export interface RelayRound {
   uploaded: number;
   accepted: number;
+  /** Status reports the orchestrator applied (older ones it ignores are uploaded, not applied). */
+  reported: number;
   refused: number;
   waiting: number;
 }
@@ -34,7 +40,7 @@ export interface RelayRound {
 /** Options of a gateway uploader. */
 export interface GatewayUploaderOptions {
   /** This gateway's client (an enrolled node the orchestrator allows to relay). */
-  client: Pick<NodeClient, 'relayAudit'>;
+  client: Pick<NodeClient, 'relayAudit' | 'relayStatus'>;
   /** The gateway's local edged. */
   edge: EdgeControl;
   /** Segments already uploaded or refused (what the last run recorded). */
@@ -50,6 +56,8 @@ export class GatewayUploader {
   readonly #done: Set<string>;
   /** Envelopes read from edged and not yet done (so a waiting one is not fetched every round). */
   readonly #pending = new Map<string, Pending>();
+  /** Nodes whose status reports this run has delivered. */
+  readonly #reporting = new Set<string>();
 
   constructor(o: GatewayUploaderOptions) {
     this.#o = o;
@@ -71,6 +79,16 @@ export class GatewayUploader {
     for (const { hash } of listed) {
       if (this.#done.has(hash) || this.#pending.has(hash)) continue;
       const bytes = (await this.#o.edge.call('GET', `/v1/local/segments/${hash}`)).body;
+      if (isStatusEnvelope(bytes)) {
+        let head = { node: '', seq: 0 };
+        try {
+          head = decodeStatusEnvelope(bytes);
+        } catch {
+          // Malformed after the magic: the orchestrator refuses it and says why; it still goes.
+        }
+        this.#pending.set(hash, { hash, node: head.node, segment: '', offset: head.seq, bytes, status: true });
+        continue;
+      }
       if (!isEnvelope(bytes)) {
         // Other traffic of the relay: not ours to upload.
         this.#done.add(hash);
@@ -83,23 +101,31 @@ export class GatewayUploader {
       } catch {
         // Malformed after the magic: the orchestrator refuses it and says why; it still goes.
       }
-      this.#pending.set(hash, { hash, node: head.node, segment: head.segment, offset: head.offset, bytes });
+      this.#pending.set(hash, { hash, node: head.node, segment: head.segment, offset: head.offset, bytes, status: false });
     }
 
-    const round: RelayRound = { uploaded: 0, accepted: 0, refused: 0, waiting: 0 };
+    const round: RelayRound = { uploaded: 0, accepted: 0, reported: 0, refused: 0, waiting: 0 };
     const blocked = new Set<string>();
-    const order = [...this.#pending.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.segment, b.segment) || a.offset - b.offset || cmp(a.hash, b.hash));
+    const order = [...this.#pending.values()].sort((a, b) => Number(a.status) - Number(b.status) || cmp(a.node, b.node) || cmp(a.segment, b.segment) || a.offset - b.offset || cmp(a.hash, b.hash));
     try {
       for (const p of order) {
-        if (blocked.has(p.node)) {
+        if (!p.status && blocked.has(p.node)) {
           round.waiting++;
           continue;
         }
         try {
-          const r = await this.#o.client.relayAudit(p.bytes);
+          if (p.status) {
+            const r = await this.#o.client.relayStatus(p.bytes);
+            if (r.applied) round.reported++;
+            // Said once per node: heartbeats would fill the log.
+            if (r.applied && !this.#reporting.has(r.node)) this.#o.say(`gateway: relaying status reports of node ${r.node}`);
+            this.#reporting.add(r.node);
+          } else {
+            const r = await this.#o.client.relayAudit(p.bytes);
+            round.accepted += r.accepted;
+            if (r.accepted > 0) this.#o.say(`gateway: uploaded ${r.accepted} record(s) of node ${r.node} (${p.segment} offset ${p.offset}, to seq ${r.head_seq})`);
+          }
           round.uploaded++;
-          round.accepted += r.accepted;
-          if (r.accepted > 0) this.#o.say(`gateway: uploaded ${r.accepted} record(s) of node ${r.node} (${p.segment} offset ${p.offset}, to seq ${r.head_seq})`);
         } catch (e) {
           if (!isAutonomyError(e)) throw e;
           if (WAIT.has(e.code)) {
@@ -110,7 +136,8 @@ export class GatewayUploader {
           }
           if (!FINAL.has(e.code)) throw e;
           round.refused++;
-          this.#o.say(`gateway: REFUSED ${p.hash.slice(0, 12)} (node ${p.node || '?'}, ${p.segment || '?'} offset ${p.offset}): ${e.code}: ${e.message}`);
+          const what = p.status ? `status seq ${p.offset}` : `${p.segment || '?'} offset ${p.offset}`;
+          this.#o.say(`gateway: REFUSED ${p.hash.slice(0, 12)} (node ${p.node || '?'}, ${what}): ${e.code}: ${e.message}`);
         }
         this.#pending.delete(p.hash);
         this.#done.add(p.hash);

@@ -14,6 +14,8 @@ export interface StatusReport {
   status: 'ok' | 'failed';
   failed_revision?: string | null;
   error?: string | null;
+  /** The node's report sequence (direct and relayed reports share it); without it, the signed request time orders reports. */
+  seq?: number;
 }
 
 /** A poll's answer: the desired state, or null when unchanged since etag. */
@@ -85,6 +87,11 @@ export class NodeClient {
   /** Delivers another node's audit envelope received through the edge relay (this node must be an allowed gateway). */
   async relayAudit(envelope: Buffer): Promise<{ node: string; accepted: number; duplicates: number; head_seq: number | null }> {
     return (await (await this.#send('POST', '/v1/gateway/audit', envelope, 'application/octet-stream')).json()) as { node: string; accepted: number; duplicates: number; head_seq: number | null };
+  }
+
+  /** Delivers another node's status envelope received through the edge relay (this node must be an allowed gateway). */
+  async relayStatus(envelope: Buffer): Promise<{ node: string; seq: number; applied: boolean }> {
+    return (await (await this.#send('POST', '/v1/gateway/status', envelope, 'application/octet-stream')).json()) as { node: string; seq: number; applied: boolean };
   }
 
   /** A raw signed request (tests use it to probe what a node may not do). */

@@ -82,6 +82,7 @@ function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
     }), BYTES_LIMIT),
     // A gateway (an enrolled node allowed to relay) delivers another node's envelope as it came through edged.
     r('POST', '/v1/gateway/audit', 'node', async (c) => ({ json: await svc.ingestRelayed(c.node!, c.body) }), BYTES_LIMIT),
+    r('POST', '/v1/gateway/status', 'node', async (c) => ({ json: await svc.reportRelayed(c.node!, c.body) })),
 
     // ---- admin
     r('POST', '/v1/admin/tokens', 'admin', async (c) => {

@@ -7,7 +7,7 @@ import { isActive, selects, type AdminEvent, type AuditAnchor, type AuditDeliver
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
 import { SqlOperatorStore, type OperatorStore } from './operator-store.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
-import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RollbackResult, Store } from './store.ts';
+import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RelaySeen, RollbackResult, Store } from './store.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -157,14 +157,24 @@ export class SqlStore implements Store {
     await this.#db.run('UPDATE nodes SET last_seen = $1 WHERE id = $2 AND (last_seen IS NULL OR last_seen < $1)', [now, id]);
   }
 
-  async applyReport(id: string, r: NodeReport, now: number): Promise<boolean> {
+  applyReport(id: string, r: NodeReport, now: number, via: string | null = null): Promise<boolean> {
     const failed = r.status === 'failed';
-    const n = await this.#db.run(
-      `UPDATE nodes SET confirmed_revision = $1, report_status = $2, failed_revision = $3, report_error = $4, reported_at = $5, last_seen = $6
-       WHERE id = $7 AND (reported_at IS NULL OR reported_at < $5)`,
-      [r.activeRevision, r.status, failed ? r.failedRevision : null, failed ? r.error : null, r.time, now, id],
-    );
-    return n > 0;
+    return this.#db.transaction(async (tx) => {
+      // The sequence check is in the UPDATE itself: of two racing reports, the older changes no row.
+      const n = await tx.run(
+        `UPDATE nodes SET confirmed_revision = $1, report_status = $2, failed_revision = $3, report_error = $4, reported_at = $5${via === null ? ', last_seen = $7' : ''}
+         WHERE id = $6 AND (reported_at IS NULL OR reported_at < $5)`,
+        [r.activeRevision, r.status, failed ? r.failedRevision : null, failed ? r.error : null, r.time, id, ...(via === null ? [now] : [])],
+      );
+      if (n > 0 && via !== null) {
+        await tx.run('INSERT INTO node_relays (node_id, via, seen_at) VALUES ($1, $2, $3) ON CONFLICT (node_id) DO UPDATE SET via = $2, seen_at = $3', [id, via, now]);
+      }
+      return n > 0;
+    });
+  }
+
+  async listRelays(): Promise<RelaySeen[]> {
+    return (await this.#db.all('SELECT node_id, via, seen_at FROM node_relays ORDER BY node_id')).map((r) => ({ nodeId: String(r['node_id']), via: String(r['via']), seenAt: Number(r['seen_at']) }));
   }
 
   async putBundle(b: BundleRecord, bytes: Buffer, events: Events): Promise<'created' | 'exists'> {
