@@ -3,7 +3,8 @@
 // hands its sealed audit to its own edged (`--audit-relay`); that edged relays to the gateway's
 // edged; `autonomy node gateway` uploads what arrives. The node's decisions reach `audit query`,
 // the orchestrator records which gateway delivered them, and a segment altered at the gateway is
-// refused and the gateway flagged, not the node.
+// refused and the gateway flagged, not the node. The node's status reports take the same way, so
+// `nodes list` shows its active revision and the node online via the gateway.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -77,7 +78,9 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   await assert.rejects(serve(['--state', nodeState, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node'), '--audit-relay-to', 'nobody']), /bad_config: --audit-relay-to nobody: not a known peer/);
   await assert.rejects(cli('nodes', 'gateway', gwId), (e: { code?: number; stderr?: string }) => e.code === 2 && /one of --allow or --deny/.test(e.stderr ?? ''));
 
-  const node = await serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node')]);
+  await assert.rejects(serve(['--state', nodeState, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--relay-heartbeat', '1s']), /bad_config: --relay-heartbeat .* needs --audit-relay/);
+  // The heartbeat is under the orchestrator's --offline-after (2s), so the node is seen alive through the gateway.
+  const node = await serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node'), '--relay-heartbeat', '500ms']);
   after(() => node.stop());
   for (const speed of [1, 3]) await post(`${node.url}/v1/decide`, { tool: 'move', args: { speed } });
 
@@ -97,15 +100,22 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   }, 60_000);
   assert.match(node.stderr(), /audit and status reports handed to edged/);
   assert.match(node.stderr(), /policy sync failed, retrying: orchestrator_unreachable/, 'the node has no route of its own');
+  // Its status report comes the same way: the revision it has active shows in the fleet view, online through the gateway.
+  await until('the node\'s status reaches the orchestrator through the gateway', async () =>
+    new RegExp(`^${nodeId}\\s+site=remote\\s+-\\s+relay-1\\s+unmanaged\\s+via ${gwId}\\s`, 'm').test(await cli('nodes', 'list')), 60_000);
+  const relayedView = (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).find((n) => n.id === nodeId)!;
+  assert.equal(relayedView.relay!.via, gwId);
+  assert.ok(relayedView.last_seen! < relayedView.relay!.last_seen, 'never heard from directly since it enrolled');
+  assert.match(gwErr, new RegExp(`gateway: relaying status reports of node ${nodeId}`));
   const deliveries = JSON.parse(await cli('audit', 'deliveries', '--node', nodeId, '--json')) as AuditDelivery[];
   assert.ok(deliveries.length > 0 && deliveries.every((d) => d.via === gwId), 'every upload came through the gateway');
   assert.match(await cli('audit', 'deliveries', '--node', nodeId), new RegExp(`${nodeId}\\s+1-\\d+\\s+\\S+\\.wal\\s+${gwId}`));
 
   // A relayed segment altered at the gateway (its edged holds it as any other bytes).
   const held = JSON.parse(edge.edgectl('edge-gw', 'segments', '--json').stdout) as { hash: string; from: string }[];
-  const relayed = held.find((s) => s.from === 'edge-node')!;
   const file = join(tmp.dir, 'relayed.bin');
-  assert.equal(edge.edgectl('edge-gw', 'get', relayed.hash, '-o', file).status, 0);
+  // An audit envelope, not one of the node's status envelopes.
+  const relayed = held.find((s) => s.from === 'edge-node' && edge.edgectl('edge-gw', 'get', s.hash, '-o', file).status === 0 && readFileSync(file).toString('latin1').startsWith('autonomy-audit-relay/v1\n'))!;
   const bytes = readFileSync(file);
   bytes[bytes.length - 20]! ^= 1;
   writeFileSync(file, bytes);

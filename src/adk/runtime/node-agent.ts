@@ -81,7 +81,7 @@ export class NodeAgent {
       // After a failure the next poll goes without the ETag: it gets the full state and reports again.
       retryLoop({ ...common, name: 'policy', step: () => this.syncOnce(), pauseMs: 0, onFailure: () => (this.#etag = null) }),
       retryLoop({ ...common, name: 'audit', step: () => this.uploadOnce(), pauseMs: this.#o.uploadEveryMs }),
-      ...(this.#o.statusRelay ? [retryLoop({ ...common, name: 'status relay', step: () => this.relayStatusOnce(), pauseMs: this.#o.uploadEveryMs })] : []),
+      ...(this.#o.statusRelay ? [retryLoop({ ...common, name: 'status relay', step: () => this.relayStatusOnce(), pauseMs: Math.min(this.#o.uploadEveryMs, this.#o.relayHeartbeatMs) })] : []),
     ];
   }
 

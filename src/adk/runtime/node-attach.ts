@@ -24,7 +24,7 @@ export interface AttachOptions {
   /** Seal-and-upload period of the audit loop (default 5 s). */
   uploadEveryMs?: number;
   /** Hand sealed audit to the local edged of this config (for a gateway to upload) instead of uploading it. */
-  auditRelay?: { config: string; to: readonly string[] } | undefined;
+  auditRelay?: { config: string; to: readonly string[]; heartbeatMs?: number } | undefined;
 }
 
 /** Starts the node agent of rt; it stops when rt closes. Refuses a node that is not enrolled. */
@@ -39,6 +39,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
     walDir: walDir(o.state),
     // Without a route, audit and status reports go through the local edged to a gateway.
     ...(handoff && { auditSink: handoff, statusRelay: handoff }),
+    ...(o.auditRelay?.heartbeatMs !== undefined && { relayHeartbeatMs: o.auditRelay.heartbeatMs }),
     reportSeqFrom: readReportSeq(o.state, o.say),
     onReportSeq: (seq) => writeReportSeq(o.state, seq),
     seal: () => o.wal.checkpoint(),
