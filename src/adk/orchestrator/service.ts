@@ -349,6 +349,28 @@ export class OrchestratorService {
     return { node: node.id, seq: env.seq, applied };
   }
 
+  /**
+   * A node's desired state for the gateway its reports come through (the last one applied), so
+   * the gateway can hand it on through the edge relay; any other node may not read it.
+   */
+  async desiredRelayed(gateway: NodeRecord, nodeId: string): Promise<DesiredState> {
+    await this.#relayedVia(gateway, nodeId);
+    return this.desired(nodeId, null, 0);
+  }
+
+  /** The bundle bytes of a node's desired (or confirmed) revision, for the gateway its reports come through. */
+  async bundleRelayed(gateway: NodeRecord, nodeId: string, revision: string): Promise<{ bytes: Buffer; digest: string }> {
+    return this.bundleFor(await this.#relayedVia(gateway, nodeId), revision);
+  }
+
+  async #relayedVia(gateway: NodeRecord, nodeId: string): Promise<NodeRecord> {
+    await this.#checkGateway(gateway);
+    const relay = await this.store.getRelay(nodeId);
+    const node = await this.store.getNode(nodeId);
+    if (!node || relay?.via !== gateway.id) throw new AutonomyError('forbidden', `node ${nodeId} does not report through gateway ${gateway.id}`);
+    return node;
+  }
+
   /** Throws gateway_forbidden unless an admin allowed this node to relay. */
   async #checkGateway(gateway: NodeRecord): Promise<void> {
     const role = await this.store.getGateway(gateway.id);

@@ -4,8 +4,8 @@
 // runtime and a decision: every failure here is logged and retried on a fixed back-off schedule
 // while the runtime keeps enforcing its last valid policy.
 import { AuditUploader, type AuditSink, type UploadPosition } from '../orchestrator/agent/audit-uploader.ts';
-import type { StatusSink } from '../orchestrator/agent/edge-handoff.ts';
-import type { NodeClient, StatusReport } from '../orchestrator/agent/node-client.ts';
+import type { DesiredSource, StatusSink } from '../orchestrator/agent/edge-handoff.ts';
+import { checkDigest, type NodeClient, type StatusReport } from '../orchestrator/agent/node-client.ts';
 import { retryLoop } from '../orchestrator/agent/retry-loop.ts';
 
 /** Options of a node agent. */
@@ -25,6 +25,8 @@ export interface NodeAgentOptions {
   onUploaded?: (pos: UploadPosition) => void;
   /** Where status reports are also handed (the local edged, for a gateway to deliver), when the node has no route. */
   statusRelay?: StatusSink | null;
+  /** Where desired state handed on by a gateway arrives (the local edged), when the node has no route. */
+  desiredRelay?: DesiredSource | null;
   /** The last report sequence used (what the last run recorded; 0: none). */
   reportSeqFrom?: number;
   /** Called with every new report sequence, to record it for the next run. */
@@ -56,12 +58,14 @@ export class NodeAgent {
   #status: StatusReport;
   /** The last report handed to the relay (its JSON) and when. */
   #relayed: { text: string; at: number } | null = null;
+  /** The newest desired-state version received through the relay and acted on. */
+  #relayVersion = 0;
   #loops: Promise<void>[] = [];
 
   constructor(o: NodeAgentOptions) {
     this.#o = {
       waitMs: 20_000, uploadEveryMs: 5000, backoffMs: DEFAULT_BACKOFF_MS, uploadFrom: null, onUploaded: () => undefined, auditSink: o.client,
-      statusRelay: null, reportSeqFrom: 0, onReportSeq: () => undefined, relayHeartbeatMs: 15_000, ...o,
+      statusRelay: null, desiredRelay: null, reportSeqFrom: 0, onReportSeq: () => undefined, relayHeartbeatMs: 15_000, ...o,
     };
     this.#active = o.active;
     this.#seq = this.#o.reportSeqFrom;
@@ -81,7 +85,7 @@ export class NodeAgent {
       // After a failure the next poll goes without the ETag: it gets the full state and reports again.
       retryLoop({ ...common, name: 'policy', step: () => this.syncOnce(), pauseMs: 0, onFailure: () => (this.#etag = null) }),
       retryLoop({ ...common, name: 'audit', step: () => this.uploadOnce(), pauseMs: this.#o.uploadEveryMs }),
-      ...(this.#o.statusRelay ? [retryLoop({ ...common, name: 'status relay', step: () => this.relayStatusOnce(), pauseMs: Math.min(this.#o.uploadEveryMs, this.#o.relayHeartbeatMs) })] : []),
+      ...(this.#o.statusRelay ? [retryLoop({ ...common, name: 'status relay', step: async () => (await this.relayDesiredOnce(), await this.relayStatusOnce()), pauseMs: Math.min(this.#o.uploadEveryMs, this.#o.relayHeartbeatMs) })] : []),
     ];
   }
 
@@ -100,20 +104,8 @@ export class NodeAgent {
       // Tells the orchestrator what is active (after a start or a reconnect it may not know).
       await this.#report({ active_revision: this.#active, status: 'ok' });
     } else {
-      let outcome: StatusReport;
-      try {
-        const bytes = await this.#o.client.bundle(want, poll.state.digest);
-        await this.#o.activate(want, bytes);
-        this.#active = want;
-        this.#o.say(`orchestrator: activated revision ${want}`);
-        outcome = { active_revision: want, status: 'ok' };
-      } catch (e) {
-        // A refused bundle (signature, tests, downgrade) leaves the active policy as it was.
-        const message = e instanceof Error ? e.toString() : String(e);
-        this.#o.say(`orchestrator: revision ${want} not activated, keeping ${this.#active ?? 'no policy'}: ${message}`);
-        outcome = { active_revision: this.#active, status: 'failed', failed_revision: want, error: message };
-      }
-      await this.#report(outcome);
+      const digest = poll.state.digest;
+      await this.#report(await this.#activate(want, () => this.#o.client.bundle(want, digest)));
     }
     // Only once the report is through: if it fails, the next round polls without the ETag, gets
     // the full state again and reports again.
@@ -128,6 +120,38 @@ export class NodeAgent {
     const after = this.#uploader.position;
     if (after !== null && (after.segment !== before?.segment || after.offset !== before.offset)) this.#o.onUploaded(after);
     return accepted;
+  }
+
+  /**
+   * Acts on the newest desired state a gateway handed on through the relay, if newer than the last
+   * acted on: the bundle goes through the same activation as a download (the node's own trust
+   * keys decide). Returns whether there was a new one.
+   */
+  async relayDesiredOnce(): Promise<boolean> {
+    const relay = this.#o.desiredRelay;
+    if (!relay) return false;
+    let newest = null;
+    for (const d of await relay.receivedDesired()) if (d.version > (newest?.version ?? this.#relayVersion)) newest = d;
+    if (newest === null) return false;
+    this.#relayVersion = newest.version;
+    const d = newest;
+    if (d.revision !== this.#active) this.#status = await this.#activate(d.revision, async () => checkDigest(d.revision, d.bytes, d.digest));
+    return true;
+  }
+
+  /** Fetches and activates a revision; the report of the outcome (a refusal keeps the active policy). */
+  async #activate(want: string, fetch: () => Promise<Buffer>): Promise<StatusReport> {
+    try {
+      await this.#o.activate(want, await fetch());
+      this.#active = want;
+      this.#o.say(`orchestrator: activated revision ${want}`);
+      return { active_revision: want, status: 'ok' };
+    } catch (e) {
+      // A refused bundle (signature, tests, downgrade) leaves the active policy as it was.
+      const message = e instanceof Error ? e.toString() : String(e);
+      this.#o.say(`orchestrator: revision ${want} not activated, keeping ${this.#active ?? 'no policy'}: ${message}`);
+      return { active_revision: this.#active, status: 'failed', failed_revision: want, error: message };
+    }
   }
 
   /** Hands the current status to the relay if it changed or the heartbeat is due; returns whether it did. */

@@ -1,5 +1,6 @@
-// Wires a NodeAgent to a started runtime: bundles land in the runtime's own policy store (so the
-// node's --trust keys decide), the decision server reloads, the WAL is what gets uploaded.
+// Wires a NodeAgent to a started runtime: bundles (downloaded, or handed on by a gateway through
+// the edge relay) land in the runtime's own policy store (so the node's --trust keys decide), the
+// decision server reloads, the WAL is what gets uploaded.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { walDir, type Wal } from '../audit/index.ts';
@@ -38,7 +39,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
     active: isActive(current) ? (readActiveName(o.state, current.digest, o.say) ?? current.revision) : null,
     walDir: walDir(o.state),
     // Without a route, audit and status reports go through the local edged to a gateway.
-    ...(handoff && { auditSink: handoff, statusRelay: handoff }),
+    ...(handoff && { auditSink: handoff, statusRelay: handoff, desiredRelay: handoff }),
     ...(o.auditRelay?.heartbeatMs !== undefined && { relayHeartbeatMs: o.auditRelay.heartbeatMs }),
     reportSeqFrom: readReportSeq(o.state, o.say),
     onReportSeq: (seq) => writeReportSeq(o.state, seq),

@@ -5,10 +5,14 @@
 // relay may deliver a node's later segment first: one the orchestrator answers with audit_gap
 // waits for the next round, when the earlier one may have arrived. Status envelopes (a node's
 // report with its report sequence) go after, oldest first; the orchestrator ignores any older than
-// the last it applied, so their order across rounds does not matter.
+// the last it applied, so their order across rounds does not matter. Toward those nodes, the
+// gateway hands on each one's desired state with the bundle bytes (a desired envelope addressed to
+// the edge peer the node's envelopes came from) whenever its version changes; the node verifies
+// the bundle against its own trust keys, so the gateway only carries.
 import { AutonomyError, isAutonomyError } from '../../../common/errors.ts';
-import { decodeEnvelope, decodeStatusEnvelope, isEnvelope, isStatusEnvelope } from '../audit-ingest/relay-envelope.ts';
+import { decodeEnvelope, decodeStatusEnvelope, encodeDesiredEnvelope, isEnvelope, isStatusEnvelope } from '../audit-ingest/relay-envelope.ts';
 import type { EdgeControl } from './edge-handoff.ts';
+import type { DesiredState } from '../service.ts';
 import type { NodeClient } from './node-client.ts';
 
 /** Refusals that may pass once other uploads land: the envelope stays pending. */
@@ -33,6 +37,8 @@ export interface RelayRound {
   accepted: number;
   /** Status reports the orchestrator applied (older ones it ignores are uploaded, not applied). */
   reported: number;
+  /** Desired states handed toward nodes (a new version each). */
+  handed: number;
   refused: number;
   waiting: number;
 }
@@ -40,7 +46,7 @@ export interface RelayRound {
 /** Options of a gateway uploader. */
 export interface GatewayUploaderOptions {
   /** This gateway's client (an enrolled node the orchestrator allows to relay). */
-  client: Pick<NodeClient, 'relayAudit' | 'relayStatus'>;
+  client: Pick<NodeClient, 'relayAudit' | 'relayStatus' | 'gatewayDesired' | 'gatewayBundle'>;
   /** The gateway's local edged. */
   edge: EdgeControl;
   /** Segments already uploaded or refused (what the last run recorded). */
@@ -56,8 +62,10 @@ export class GatewayUploader {
   readonly #done: Set<string>;
   /** Envelopes read from edged and not yet done (so a waiting one is not fetched every round). */
   readonly #pending = new Map<string, Pending>();
-  /** Nodes whose status reports this run has delivered. */
-  readonly #reporting = new Set<string>();
+  /** Nodes whose status reports this run has delivered, and the desired version last handed to each (0: none). */
+  readonly #reporting = new Map<string, number>();
+  /** The edge peer each node's envelopes came from: where its desired state goes. */
+  readonly #peers = new Map<string, string>();
 
   constructor(o: GatewayUploaderOptions) {
     this.#o = o;
@@ -76,7 +84,7 @@ export class GatewayUploader {
         changed = true;
       }
     }
-    for (const { hash } of listed) {
+    for (const { hash, from } of listed as { hash: string; from?: string }[]) {
       if (this.#done.has(hash) || this.#pending.has(hash)) continue;
       const bytes = (await this.#o.edge.call('GET', `/v1/local/segments/${hash}`)).body;
       if (isStatusEnvelope(bytes)) {
@@ -87,6 +95,7 @@ export class GatewayUploader {
           // Malformed after the magic: the orchestrator refuses it and says why; it still goes.
         }
         this.#pending.set(hash, { hash, node: head.node, segment: '', offset: head.seq, bytes, status: true });
+        if (head.node && from && from !== 'local') this.#peers.set(head.node, from);
         continue;
       }
       if (!isEnvelope(bytes)) {
@@ -104,7 +113,7 @@ export class GatewayUploader {
       this.#pending.set(hash, { hash, node: head.node, segment: head.segment, offset: head.offset, bytes, status: false });
     }
 
-    const round: RelayRound = { uploaded: 0, accepted: 0, reported: 0, refused: 0, waiting: 0 };
+    const round: RelayRound = { uploaded: 0, accepted: 0, reported: 0, handed: 0, refused: 0, waiting: 0 };
     const blocked = new Set<string>();
     const order = [...this.#pending.values()].sort((a, b) => Number(a.status) - Number(b.status) || cmp(a.node, b.node) || cmp(a.segment, b.segment) || a.offset - b.offset || cmp(a.hash, b.hash));
     try {
@@ -118,8 +127,10 @@ export class GatewayUploader {
             const r = await this.#o.client.relayStatus(p.bytes);
             if (r.applied) round.reported++;
             // Said once per node: heartbeats would fill the log.
-            if (r.applied && !this.#reporting.has(r.node)) this.#o.say(`gateway: relaying status reports of node ${r.node}`);
-            this.#reporting.add(r.node);
+            if (r.applied && !this.#reporting.has(r.node)) {
+              this.#o.say(`gateway: relaying status reports of node ${r.node}`);
+              this.#reporting.set(r.node, 0);
+            }
           } else {
             const r = await this.#o.client.relayAudit(p.bytes);
             round.accepted += r.accepted;
@@ -146,11 +157,33 @@ export class GatewayUploader {
     } finally {
       if (changed) this.#o.onDone?.([...this.#done].sort());
     }
+    for (const node of [...this.#reporting.keys()].sort()) if (await this.#handDesired(node)) round.handed++;
     if (round.waiting > 0 && round.uploaded === 0 && round.refused === 0) {
       // Nothing moved: say so through the retry loop (once per distinct message), not every round.
       throw new AutonomyError('audit_gap', `${round.waiting} relayed envelope(s) wait for earlier records of ${[...blocked].sort().join(', ')} to arrive`);
     }
     return round;
+  }
+
+  /** Hands the node's desired state toward it if its version changed since last handed; returns whether it did. */
+  async #handDesired(node: string): Promise<boolean> {
+    const peer = this.#peers.get(node);
+    if (peer === undefined) return false;
+    let d: DesiredState;
+    try {
+      d = await this.#o.client.gatewayDesired(node);
+    } catch (e) {
+      // Its reports now come through another gateway: that one hands it on.
+      if (!(isAutonomyError(e) && e.code === 'forbidden')) throw e;
+      this.#reporting.delete(node);
+      return false;
+    }
+    if (d.version === this.#reporting.get(node) || d.revision === null) return false;
+    const bundle = await this.#o.client.gatewayBundle(node, d.revision, d.digest);
+    await this.#o.edge.call('POST', `/v1/local/segments?to=${encodeURIComponent(peer)}`, encodeDesiredEnvelope({ node, revision: d.revision, digest: d.digest ?? '', version: d.version }, bundle));
+    this.#reporting.set(node, d.version);
+    this.#o.say(`gateway: handed revision ${d.revision} (version ${d.version}) toward node ${node} through edge peer ${peer}`);
+    return true;
   }
 }
 

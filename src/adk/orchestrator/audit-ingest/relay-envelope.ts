@@ -17,6 +17,12 @@
 // node's report sequence: the orchestrator applies one only if its sequence is higher than the
 // last it applied for that node (direct reports carry the same sequence), so a replayed or
 // reordered old report never overwrites a newer one.
+//
+// Toward the node, a gateway hands on the node's desired state with the bundle bytes in a desired
+// envelope (`autonomy-desired-relay/v1`, header {"node","revision","digest","version"}, then the
+// bundle). Nobody signs it: the node trusts only the bundle's own signature, checked against its
+// --trust keys exactly as for a download, so neither the gateway nor the orchestrator can forge
+// policy; the version only lets the node ignore an older envelope than one it already acted on.
 import type { KeyObject } from 'node:crypto';
 import { sign, verify } from '../../../common/ed25519.ts';
 import { AutonomyError } from '../../../common/errors.ts';
@@ -24,6 +30,7 @@ import { sha256Hex } from '../../../common/hash.ts';
 
 const MAGIC = Buffer.from('autonomy-audit-relay/v1\n', 'utf8');
 const STATUS_MAGIC = Buffer.from('autonomy-status-relay/v1\n', 'utf8');
+const DESIRED_MAGIC = Buffer.from('autonomy-desired-relay/v1\n', 'utf8');
 /** A header line longer than this is not one of ours. */
 const MAX_HEADER = 4096;
 
@@ -136,4 +143,35 @@ export function decodeStatusEnvelope(bytes: Buffer): StatusEnvelope {
 /** Why the status envelope does not verify against the node's key, or null when it does. */
 export function statusEnvelopeProblem(env: StatusEnvelope, nodeKey: KeyObject): string | null {
   return signedProblem(env.bytes, env.sha256, statusSignedText(env.node, env.seq, env.sha256), env.signature, nodeKey, env.node, 'status envelope');
+}
+
+/** A decoded desired envelope: what the orchestrator wants a node to run, and the bundle bytes. */
+export interface DesiredEnvelope {
+  node: string;
+  revision: string;
+  /** Hex SHA-256 the orchestrator announced for the bundle. */
+  digest: string;
+  /** The orchestrator's desired-state version (the node acts only on a newer one). */
+  version: number;
+  bytes: Buffer;
+}
+
+/** Wraps a node's desired revision and its bundle bytes, for a gateway to hand to the node's edged. */
+export function encodeDesiredEnvelope(d: Omit<DesiredEnvelope, 'bytes'>, bundle: Buffer): Buffer {
+  return frame(DESIRED_MAGIC, { node: d.node, revision: d.revision, digest: d.digest, version: d.version }, bundle);
+}
+
+/** True iff bytes start like a desired envelope. */
+export function isDesiredEnvelope(bytes: Uint8Array): boolean {
+  return startsWith(bytes, DESIRED_MAGIC);
+}
+
+/** Reads a desired envelope; throws bad_request when it is not a well-formed one. */
+export function decodeDesiredEnvelope(bytes: Buffer): DesiredEnvelope {
+  const { h, bytes: body } = unframe(DESIRED_MAGIC, 'a desired-state relay envelope', bytes);
+  const { node, revision, digest, version } = h;
+  if (typeof node !== 'string' || typeof revision !== 'string' || typeof digest !== 'string' || !Number.isSafeInteger(version)) {
+    throw new AutonomyError('bad_request', 'the desired-state relay envelope header needs node, revision, digest and version');
+  }
+  return { node, revision, digest, version: version as number, bytes: body };
 }

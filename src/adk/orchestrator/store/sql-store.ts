@@ -78,6 +78,10 @@ function gatewayOf(r: SqlRow): GatewayRecord {
   return { nodeId: String(r['node_id']), allowed: Number(r['allowed']) === 1, changedAt: Number(r['changed_at']), flag: str(r['flag']) };
 }
 
+function relayOf(r: SqlRow): RelaySeen {
+  return { nodeId: String(r['node_id']), via: String(r['via']), seenAt: Number(r['seen_at']) };
+}
+
 function eventOf(r: SqlRow): AdminEvent {
   return {
     seq: Number(r['seq']), time: Number(r['time']), actor: String(r['actor']), action: String(r['action']),
@@ -174,7 +178,12 @@ export class SqlStore implements Store {
   }
 
   async listRelays(): Promise<RelaySeen[]> {
-    return (await this.#db.all('SELECT node_id, via, seen_at FROM node_relays ORDER BY node_id')).map((r) => ({ nodeId: String(r['node_id']), via: String(r['via']), seenAt: Number(r['seen_at']) }));
+    return (await this.#db.all('SELECT node_id, via, seen_at FROM node_relays ORDER BY node_id')).map(relayOf);
+  }
+
+  async getRelay(nodeId: string): Promise<RelaySeen | null> {
+    const rows = await this.#db.all('SELECT node_id, via, seen_at FROM node_relays WHERE node_id = $1', [nodeId]);
+    return rows[0] ? relayOf(rows[0]) : null;
   }
 
   async putBundle(b: BundleRecord, bytes: Buffer, events: Events): Promise<'created' | 'exists'> {

@@ -104,6 +104,8 @@ export interface Store {
   applyReport(id: string, report: NodeReport, now: number, via?: string | null): Promise<boolean>;
   /** Every node's last report applied through a gateway. */
   listRelays(): Promise<RelaySeen[]>;
+  /** A node's last report applied through a gateway, or null. */
+  getRelay(nodeId: string): Promise<RelaySeen | null>;
 
   /**
    * Stores a bundle (events are appended only then); 'exists' if the same revision with the

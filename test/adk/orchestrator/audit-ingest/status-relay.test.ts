@@ -11,7 +11,7 @@ import { generateKeyPair, loadOrCreateKey } from '../../../../src/common/ed25519
 import { NodeClient, type NodeView } from '../../../../src/adk/orchestrator/index.ts';
 import { EdgeHandoff, type EdgeControl } from '../../../../src/adk/orchestrator/agent/edge-handoff.ts';
 import { GatewayUploader } from '../../../../src/adk/orchestrator/agent/gateway-uploader.ts';
-import { encodeStatusEnvelope } from '../../../../src/adk/orchestrator/audit-ingest/relay-envelope.ts';
+import { encodeDesiredEnvelope, encodeStatusEnvelope } from '../../../../src/adk/orchestrator/audit-ingest/relay-envelope.ts';
 import type { StatusReport } from '../../../../src/adk/orchestrator/agent/node-client.ts';
 import type { AdminEvent } from '../../../../src/adk/orchestrator/types.ts';
 import { NodeAgent } from '../../../../src/adk/runtime/node-agent.ts';
@@ -126,10 +126,72 @@ test('the node agent hands its status to edged on change and as a heartbeat; the
   const up = new GatewayUploader({ client: gw, edge, say: (l) => said.push(l) });
   const round = await up.syncOnce();
   // Delivered oldest first, so each is newer than the last applied.
-  assert.deepEqual(round, { uploaded: 3, accepted: 0, reported: 3, refused: 0, waiting: 0 });
+  assert.deepEqual(round, { uploaded: 3, accepted: 0, reported: 3, handed: 0, refused: 0, waiting: 0 });
   assert.deepEqual(said, [`gateway: relaying status reports of node ${node.nodeId}`]);
   const v = await view(admin, node.nodeId);
   assert.equal(v.confirmed, 'v1');
   assert.equal(v.relay!.via, gw.nodeId);
   assert.equal((await up.syncOnce()).uploaded, 0, 'each envelope is delivered once');
+});
+
+/** Two edged stand-ins joined as the relay joins them: what the node puts reaches the gateway, what the gateway addresses to the node reaches it. */
+function edgePair(): { nodeEdge: EdgeControl; gwEdge: EdgeControl; put: (bytes: Buffer) => void } {
+  const nodeHeld = new Map<string, { bytes: Buffer; from: string }>();
+  const gwHeld = new Map<string, { bytes: Buffer; from: string }>();
+  const hash = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+  const control = (mine: Map<string, { bytes: Buffer; from: string }>, peer: Map<string, { bytes: Buffer; from: string }>, myId: string): EdgeControl => ({
+    call: async (method, path, body) => {
+      if (method === 'POST') {
+        mine.set(hash(body!), { bytes: Buffer.from(body!), from: 'local' });
+        peer.set(hash(body!), { bytes: Buffer.from(body!), from: myId });
+      }
+      const m = /^\/v1\/local\/segments\/([0-9a-f]{64})$/.exec(path);
+      return { status: 200, body: m ? mine.get(m[1]!)!.bytes : Buffer.from(JSON.stringify([...mine].map(([h, s]) => ({ hash: h, from: s.from })))) };
+    },
+  });
+  return { nodeEdge: control(nodeHeld, gwHeld, 'edge-node'), gwEdge: control(gwHeld, nodeHeld, 'edge-gw'), put: (bytes) => nodeHeld.set(hash(bytes), { bytes, from: 'edge-gw' }) };
+}
+
+test('desired state through the relay: the gateway hands a node\'s desired bundle toward it, only for nodes reporting through it; the node checks it and reports back', async () => {
+  const { orch, admin } = await orchestrator();
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state);
+  const gw = await gateway(orch.url, admin);
+  const other = await gateway(orch.url, admin);
+  await admin.send('POST', '/v1/admin/bundles?revision=v2', Buffer.from('bundle v2'));
+  await admin.json('POST', '/v1/admin/rollback', { selector: { env: 'relay' }, revision: 'v2' });
+  await assert.rejects(gw.gatewayDesired(node.nodeId), { code: 'forbidden' }, 'the node does not report through it yet');
+
+  const { nodeEdge, gwEdge, put } = edgePair();
+  const handoff = new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge);
+  const activated: [string, string][] = [];
+  const said: string[] = [];
+  const agent = new NodeAgent({
+    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: (l) => said.push(l), statusRelay: handoff, desiredRelay: handoff,
+    activate: async (revision, bytes) => void activated.push([revision, bytes.toString()]),
+  });
+  const up = new GatewayUploader({ client: gw, edge: gwEdge, say: () => undefined });
+  assert.equal(await agent.relayStatusOnce(), true);
+  assert.deepEqual(await up.syncOnce(), { uploaded: 1, accepted: 0, reported: 1, handed: 1, refused: 0, waiting: 0 });
+  await assert.rejects(other.gatewayDesired(node.nodeId), { code: 'forbidden' }, 'only the gateway its reports come through');
+  await assert.rejects(gw.gatewayBundle(node.nodeId, 'v3', null), { code: 'forbidden' }, 'only the node\'s own revisions');
+
+  assert.equal(await agent.relayDesiredOnce(), true);
+  assert.deepEqual(activated, [['v2', 'bundle v2']]);
+  assert.equal(await agent.relayDesiredOnce(), false, 'nothing newer');
+  assert.equal(await agent.relayStatusOnce(), true, 'the new outcome goes back at once');
+  assert.deepEqual(await up.syncOnce(), { uploaded: 1, accepted: 0, reported: 1, handed: 0, refused: 0, waiting: 0 });
+  const v = await view(admin, node.nodeId);
+  assert.equal(v.confirmed, 'v2');
+  assert.equal(v.state, 'in_sync');
+
+  // Bytes changed on the way (or a bundle the node's keys refuse): not activated, reported as failed; an envelope for another node is not looked at.
+  put(encodeDesiredEnvelope({ node: other.nodeId, revision: 'v9', digest: 'x', version: 99 }, Buffer.from('not for it')));
+  put(encodeDesiredEnvelope({ node: node.nodeId, revision: 'v3', digest: createHash('sha256').update('bundle v3').digest('hex'), version: 50 }, Buffer.from('bundle v3 altered')));
+  assert.equal(await agent.relayDesiredOnce(), true);
+  assert.equal(activated.length, 1);
+  assert.match(said.at(-1)!, /revision v3 not activated, keeping v2: .*bundle_digest/);
+  assert.equal(await agent.relayStatusOnce(), true, 'the refusal is reported');
+  assert.equal((await up.syncOnce()).reported, 1);
+  assert.equal((await view(admin, node.nodeId)).confirmed, 'v2');
 });
