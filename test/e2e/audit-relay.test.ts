@@ -107,6 +107,26 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   assert.equal(relayedView.relay!.via, gwId);
   assert.ok(relayedView.last_seen! < relayedView.relay!.last_seen, 'never heard from directly since it enrolled');
   assert.match(gwErr, new RegExp(`gateway: relaying status reports of node ${nodeId}`));
+
+  // New policy reaches it the other way: the gateway hands the bundle toward it; the node checks it
+  // against its own trust keys, activates it and reports back. A bundle its keys do not trust is refused.
+  const row = (desired: string, confirmed: string, state: string): RegExp => new RegExp(`^${nodeId}\\s+site=remote\\s+${desired}\\s+${confirmed}\\s+${state}\\s+via ${gwId}\\s`, 'm');
+  const v2 = join(tmp.dir, 'v2.tar.gz');
+  await autonomy('bundle', 'build', EXAMPLE_POLICY, '-o', v2, '--revision', 'relay-2', '--sequence', '2', '--signing-key', join(keys, 'signer.key'));
+  await autonomy('keygen', '--out', keys, '--name', 'stranger');
+  const evil = join(tmp.dir, 'evil.tar.gz');
+  await autonomy('bundle', 'build', EXAMPLE_POLICY, '-o', evil, '--revision', 'relay-3', '--sequence', '3', '--signing-key', join(keys, 'stranger.key'));
+  await cli('bundle', 'push', v2);
+  await cli('bundle', 'push', evil);
+  await cli('rollback', '--to', 'relay-2', '--selector', 'site=remote');
+  await until('the node activates relay-2 through the relay', async () => row('relay-2', 'relay-2', 'in_sync').test(await cli('nodes', 'list')), 60_000);
+  assert.match(node.stderr(), /orchestrator: activated revision relay-2/);
+  assert.match(gwErr, new RegExp(`gateway: handed revision relay-2 \\(version \\d+\\) toward node ${nodeId} through edge peer edge-node`));
+  await cli('rollback', '--to', 'relay-3', '--selector', 'site=remote');
+  await until('the node refuses relay-3 and says so through the relay', async () => row('relay-3', 'relay-2', 'failed').test(await cli('nodes', 'list')), 60_000);
+  assert.match(node.stderr(), /revision relay-3 not activated, keeping relay-2: .*bundle_key_unknown/);
+  const decided = await post(`${node.url}/v1/decide`, { tool: 'move', args: { speed: 1 } });
+  assert.equal((decided.json['policy'] as { revision: string }).revision, 'relay-2', 'the node keeps enforcing relay-2');
   const deliveries = JSON.parse(await cli('audit', 'deliveries', '--node', nodeId, '--json')) as AuditDelivery[];
   assert.ok(deliveries.length > 0 && deliveries.every((d) => d.via === gwId), 'every upload came through the gateway');
   assert.match(await cli('audit', 'deliveries', '--node', nodeId), new RegExp(`${nodeId}\\s+1-\\d+\\s+\\S+\\.wal\\s+${gwId}`));
