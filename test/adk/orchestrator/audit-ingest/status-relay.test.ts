@@ -36,6 +36,25 @@ async function view(admin: Admin, id: string): Promise<NodeView> {
 
 const ok = (rev: string): StatusReport => ({ active_revision: rev, status: 'ok' });
 
+// Stand-ins for the control API of two edged (the relay between them is tested in test/edge).
+/** Two edged stand-ins joined as the relay joins them: what the node puts reaches the gateway, what the gateway addresses to the node reaches it. */
+function edgePair(): { nodeEdge: EdgeControl; gwEdge: EdgeControl; put: (bytes: Buffer) => void; held: () => number } {
+  const nodeHeld = new Map<string, { bytes: Buffer; from: string }>();
+  const gwHeld = new Map<string, { bytes: Buffer; from: string }>();
+  const hash = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+  const control = (mine: Map<string, { bytes: Buffer; from: string }>, peer: Map<string, { bytes: Buffer; from: string }>, myId: string): EdgeControl => ({
+    call: async (method, path, body) => {
+      if (method === 'POST') {
+        mine.set(hash(body!), { bytes: Buffer.from(body!), from: 'local' });
+        peer.set(hash(body!), { bytes: Buffer.from(body!), from: myId });
+      }
+      const m = /^\/v1\/local\/segments\/([0-9a-f]{64})$/.exec(path);
+      return { status: 200, body: m ? mine.get(m[1]!)!.bytes : Buffer.from(JSON.stringify([...mine].map(([h, s]) => ({ hash: h, from: s.from })))) };
+    },
+  });
+  return { nodeEdge: control(nodeHeld, gwHeld, 'edge-node'), gwEdge: control(gwHeld, nodeHeld, 'edge-gw'), put: (bytes) => nodeHeld.set(hash(bytes), { bytes, from: 'edge-gw' }), held: () => gwHeld.size };
+}
+
 test('relayed reports: signed by the node, ordered by its sequence with direct ones, only through an allowed gateway; the fleet view sees the node via it', async () => {
   // The orchestrator's clock can be moved ahead (within the 60 s signature window) to let the node's direct contact go stale.
   let ahead = 0;
@@ -95,21 +114,13 @@ test('the node agent hands its status to edged on change and as a heartbeat; the
   const { orch, admin } = await orchestrator();
   const state = tempDir('orch-node-');
   const node = await enrolledNode(orch.url, admin, state);
-  // A stand-in for the control API of the two edged (the relay between them is tested in test/edge).
-  const held = new Map<string, Buffer>();
-  const edge: EdgeControl = {
-    call: async (method, path, body) => {
-      if (method === 'POST') held.set(createHash('sha256').update(body!).digest('hex'), Buffer.from(body!));
-      const m = /^\/v1\/local\/segments\/([0-9a-f]{64})$/.exec(path);
-      return { status: 200, body: m ? held.get(m[1]!)! : Buffer.from(JSON.stringify([...held.keys()].map((hash) => ({ hash })))) };
-    },
-  };
+  const { nodeEdge, gwEdge, held } = edgePair();
   // The last run used sequences far ahead of the clock (its clock was ahead then): they go on from there.
   const from = Date.now() + 3_600_000;
   const seqs: number[] = [];
   const agent = (heartbeatMs: number, seqFrom: number): NodeAgent => new NodeAgent({
     client: node, activate: async () => undefined, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined,
-    statusRelay: new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, edge), reportSeqFrom: seqFrom, onReportSeq: (s) => seqs.push(s), relayHeartbeatMs: heartbeatMs,
+    statusRelay: new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge), reportSeqFrom: seqFrom, onReportSeq: (s) => seqs.push(s), relayHeartbeatMs: heartbeatMs,
   });
   const quiet = agent(3_600_000, from);
   assert.equal(await quiet.relayStatusOnce(), true);
@@ -118,12 +129,12 @@ test('the node agent hands its status to edged on change and as a heartbeat; the
   const beating = agent(0, seqs.at(-1)!);
   assert.equal(await beating.relayStatusOnce(), true);
   assert.equal(await beating.relayStatusOnce(), true);
-  assert.equal(held.size, 3);
+  assert.equal(held(), 3);
   assert.deepEqual(seqs, [from + 1, from + 2, from + 3], 'sequences go on from the recorded one, not from the clock');
 
   const gw = await gateway(orch.url, admin);
   const said: string[] = [];
-  const up = new GatewayUploader({ client: gw, edge, say: (l) => said.push(l) });
+  const up = new GatewayUploader({ client: gw, edge: gwEdge, say: (l) => said.push(l) });
   const round = await up.syncOnce();
   // Delivered oldest first, so each is newer than the last applied.
   assert.deepEqual(round, { uploaded: 3, accepted: 0, reported: 3, handed: 0, refused: 0, waiting: 0 });
@@ -133,24 +144,6 @@ test('the node agent hands its status to edged on change and as a heartbeat; the
   assert.equal(v.relay!.via, gw.nodeId);
   assert.equal((await up.syncOnce()).uploaded, 0, 'each envelope is delivered once');
 });
-
-/** Two edged stand-ins joined as the relay joins them: what the node puts reaches the gateway, what the gateway addresses to the node reaches it. */
-function edgePair(): { nodeEdge: EdgeControl; gwEdge: EdgeControl; put: (bytes: Buffer) => void } {
-  const nodeHeld = new Map<string, { bytes: Buffer; from: string }>();
-  const gwHeld = new Map<string, { bytes: Buffer; from: string }>();
-  const hash = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-  const control = (mine: Map<string, { bytes: Buffer; from: string }>, peer: Map<string, { bytes: Buffer; from: string }>, myId: string): EdgeControl => ({
-    call: async (method, path, body) => {
-      if (method === 'POST') {
-        mine.set(hash(body!), { bytes: Buffer.from(body!), from: 'local' });
-        peer.set(hash(body!), { bytes: Buffer.from(body!), from: myId });
-      }
-      const m = /^\/v1\/local\/segments\/([0-9a-f]{64})$/.exec(path);
-      return { status: 200, body: m ? mine.get(m[1]!)!.bytes : Buffer.from(JSON.stringify([...mine].map(([h, s]) => ({ hash: h, from: s.from })))) };
-    },
-  });
-  return { nodeEdge: control(nodeHeld, gwHeld, 'edge-node'), gwEdge: control(gwHeld, nodeHeld, 'edge-gw'), put: (bytes) => nodeHeld.set(hash(bytes), { bytes, from: 'edge-gw' }) };
-}
 
 test('desired state through the relay: the gateway hands a node\'s desired bundle toward it, only for nodes reporting through it; the node checks it and reports back', async () => {
   const { orch, admin } = await orchestrator();
