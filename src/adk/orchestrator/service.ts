@@ -155,11 +155,10 @@ export class OrchestratorService {
   async rolloutStatus(id: string): Promise<RolloutStatus> {
     const r = await this.store.getRollout(id);
     if (!r) throw new AutonomyError('rollout_not_found', `no rollout ${id}`);
-    const nodes = new Map((await this.store.listNodes()).map((n) => [n.id, n]));
-    const now = this.opts.now();
+    const views = new Map((await this.listNodes()).map((n) => [n.id, n]));
     const targets = (await this.store.getTargets(id)).map((t) => {
-      const n = nodes.get(t.nodeId);
-      return { ...t, confirmed: n?.confirmedRevision ?? null, online: !isOffline(n ?? undefined, now, this.opts) };
+      const n = views.get(t.nodeId);
+      return { ...t, confirmed: n?.confirmed ?? null, online: n?.online ?? false };
     });
     const counts: Record<string, number> = {};
     for (const t of targets) counts[t.state] = (counts[t.state] ?? 0) + 1;

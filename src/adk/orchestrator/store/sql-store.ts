@@ -263,11 +263,14 @@ export class SqlStore implements Store {
       const targets = (await tx.all('SELECT * FROM targets WHERE rollout_id = $1 ORDER BY position', [id])).map(targetOf);
       const nodes = new Map<string, NodeView>();
       for (const row of await tx.all(
-        'SELECT n.id, n.last_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision, n.report_error FROM nodes n JOIN targets t ON t.node_id = n.id WHERE t.rollout_id = $1',
+        `SELECT n.id, n.last_seen, r.seen_at AS relay_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision, n.report_error
+         FROM nodes n JOIN targets t ON t.node_id = n.id LEFT JOIN node_relays r ON r.node_id = n.id WHERE t.rollout_id = $1`,
         [id],
       )) {
+        // A report through a gateway is contact too: the rollout reaches such a node through the relay.
+        const seen = [num(row['last_seen']), num(row['relay_seen'])].filter((t) => t !== null);
         nodes.set(String(row['id']), {
-          id: String(row['id']), lastSeen: num(row['last_seen']), desiredRevision: str(row['desired_revision']),
+          id: String(row['id']), lastSeen: seen.length ? Math.max(...seen) : null, desiredRevision: str(row['desired_revision']),
           confirmedRevision: str(row['confirmed_revision']), reportStatus: str(row['report_status']), failedRevision: str(row['failed_revision']),
           reportError: str(row['report_error']),
         });

@@ -15,12 +15,13 @@ import { encodeDesiredEnvelope, encodeStatusEnvelope } from '../../../../src/adk
 import type { StatusReport } from '../../../../src/adk/orchestrator/agent/node-client.ts';
 import type { AdminEvent } from '../../../../src/adk/orchestrator/types.ts';
 import { NodeAgent } from '../../../../src/adk/runtime/node-agent.ts';
-import { orchestrator, tempDir } from '../helpers.ts';
+import type { RolloutStatus } from '../../../../src/adk/orchestrator/service.ts';
+import { orchestrator, tempDir, until } from '../helpers.ts';
 
 type Admin = Awaited<ReturnType<typeof orchestrator>>['admin'];
 
-async function enrolledNode(url: string, admin: Admin, state: string): Promise<NodeClient> {
-  const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels: { env: 'relay' } });
+async function enrolledNode(url: string, admin: Admin, state: string, labels: Record<string, string> = { env: 'relay' }): Promise<NodeClient> {
+  const { token } = await admin.json<{ token: string }>('POST', '/v1/admin/tokens', { labels });
   return (await NodeClient.enroll(url, loadOrCreateKey(state, NODE_KEY), token)).client;
 }
 
@@ -187,4 +188,60 @@ test('desired state through the relay: the gateway hands a node\'s desired bundl
   assert.equal(await agent.relayStatusOnce(), true, 'the refusal is reported');
   assert.equal((await up.syncOnce()).reported, 1);
   assert.equal((await view(admin, node.nodeId)).confirmed, 'v2');
+});
+
+test('a rollout reaches a node heard from only through a gateway: its relayed reports count as contact', async () => {
+  let ahead = 0;
+  const { orch, admin } = await orchestrator(undefined, { offlineAfterMs: 3000, now: () => Date.now() + ahead });
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state, { site: 'remote' });
+  const gw = await gateway(orch.url, admin);
+  await admin.send('POST', '/v1/admin/bundles?revision=v2', Buffer.from('bundle v2'));
+  ahead = 10_000;
+  const r = await admin.json<RolloutStatus>('POST', '/v1/admin/rollouts', { revision: 'v2', selector: { site: 'remote' }, phases: '100%', max_failures: 0 });
+  const status = (): Promise<RolloutStatus> => admin.json<RolloutStatus>('GET', `/v1/admin/rollouts/${r.id}`);
+  assert.equal((await status()).targets[0]!.online, false, 'not heard from directly since it enrolled');
+
+  const { nodeEdge, gwEdge } = edgePair();
+  const handoff = new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge);
+  const agent = new NodeAgent({
+    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined, statusRelay: handoff, desiredRelay: handoff,
+    activate: async () => undefined, relayHeartbeatMs: 1000,
+  });
+  const up = new GatewayUploader({ client: gw, edge: gwEdge, say: () => undefined });
+  // The rounds each side runs on its own, interleaved.
+  await until('the rollout completes through the relay', async () => {
+    await agent.relayDesiredOnce();
+    await agent.relayStatusOnce();
+    await up.syncOnce();
+    return (await status()).state === 'completed';
+  });
+  const done = await status();
+  assert.equal(done.targets[0]!.confirmed, 'v2');
+  assert.equal(done.targets[0]!.online, true);
+  assert.equal(agent.active, 'v2');
+});
+
+test('a node alive only through a gateway is held to the phase timeout, as a node online directly is', async () => {
+  let ahead = 0;
+  const { orch, admin } = await orchestrator(undefined, { offlineAfterMs: 3000, now: () => Date.now() + ahead });
+  const state = tempDir('orch-node-');
+  const node = await enrolledNode(orch.url, admin, state, { site: 'remote' });
+  const gw = await gateway(orch.url, admin);
+  await admin.send('POST', '/v1/admin/bundles?revision=v2', Buffer.from('bundle v2'));
+  ahead = 10_000;
+  const r = await admin.json<RolloutStatus>('POST', '/v1/admin/rollouts', { revision: 'v2', selector: { site: 'remote' }, phases: '100%', max_failures: 0, phase_timeout_ms: 200 });
+  const { nodeEdge, gwEdge } = edgePair();
+  // It reports through the gateway but never acts on what it is handed.
+  const agent = new NodeAgent({
+    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined, statusRelay: new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge),
+    activate: async () => undefined, relayHeartbeatMs: 100,
+  });
+  const up = new GatewayUploader({ client: gw, edge: gwEdge, say: () => undefined });
+  await until('the rollout halts on the timed-out node', async () => {
+    await agent.relayStatusOnce();
+    await up.syncOnce();
+    return (await admin.json<RolloutStatus>('GET', `/v1/admin/rollouts/${r.id}`)).state === 'halted';
+  });
+  assert.equal((await view(admin, node.nodeId)).online_via, gw.nodeId);
 });
