@@ -2,7 +2,9 @@
 // envelope it signs, with its report sequence; an allowed gateway delivers it. The orchestrator
 // applies a report only if its sequence is above the last applied (direct or relayed), so a
 // replayed or reordered old report never overwrites a newer one, and blames the gateway for
-// bytes the node did not sign.
+// bytes the node did not sign. The other way, the gateway hands a node's desired bundle toward it
+// (only for nodes reporting through it), the node activates it as a download, and rollouts count
+// relayed reports as contact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey } from 'node:crypto';
@@ -190,7 +192,12 @@ test('desired state through the relay: the gateway hands a node\'s desired bundl
   assert.equal((await view(admin, node.nodeId)).confirmed, 'v2');
 });
 
-test('a rollout reaches a node heard from only through a gateway: its relayed reports count as contact', async () => {
+/**
+ * A rollout of v2 over one node (v1 active) that was last heard from directly 10 s ago (offline
+ * after 3 s), with its agent and an allowed gateway joined by the edge stand-ins. acts: whether
+ * the agent acts on the desired state it is handed.
+ */
+async function relayedRollout(rollout: Record<string, unknown>, acts: boolean): Promise<{ agent: NodeAgent; up: GatewayUploader; status: () => Promise<RolloutStatus>; admin: Admin; node: NodeClient; gw: NodeClient }> {
   let ahead = 0;
   const { orch, admin } = await orchestrator(undefined, { offlineAfterMs: 3000, now: () => Date.now() + ahead });
   const state = tempDir('orch-node-');
@@ -198,17 +205,20 @@ test('a rollout reaches a node heard from only through a gateway: its relayed re
   const gw = await gateway(orch.url, admin);
   await admin.send('POST', '/v1/admin/bundles?revision=v2', Buffer.from('bundle v2'));
   ahead = 10_000;
-  const r = await admin.json<RolloutStatus>('POST', '/v1/admin/rollouts', { revision: 'v2', selector: { site: 'remote' }, phases: '100%', max_failures: 0 });
-  const status = (): Promise<RolloutStatus> => admin.json<RolloutStatus>('GET', `/v1/admin/rollouts/${r.id}`);
-  assert.equal((await status()).targets[0]!.online, false, 'not heard from directly since it enrolled');
-
+  const r = await admin.json<RolloutStatus>('POST', '/v1/admin/rollouts', { revision: 'v2', selector: { site: 'remote' }, phases: '100%', max_failures: 0, ...rollout });
   const { nodeEdge, gwEdge } = edgePair();
   const handoff = new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge);
   const agent = new NodeAgent({
-    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined, statusRelay: handoff, desiredRelay: handoff,
-    activate: async () => undefined, relayHeartbeatMs: 1000,
+    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined, statusRelay: handoff, desiredRelay: acts ? handoff : null,
+    activate: async () => undefined, relayHeartbeatMs: 100,
   });
   const up = new GatewayUploader({ client: gw, edge: gwEdge, say: () => undefined });
+  return { agent, up, status: () => admin.json<RolloutStatus>('GET', `/v1/admin/rollouts/${r.id}`), admin, node, gw };
+}
+
+test('a rollout reaches a node heard from only through a gateway: its relayed reports count as contact', async () => {
+  const { agent, up, status } = await relayedRollout({}, true);
+  assert.equal((await status()).targets[0]!.online, false, 'not heard from directly since it enrolled');
   // The rounds each side runs on its own, interleaved.
   await until('the rollout completes through the relay', async () => {
     await agent.relayDesiredOnce();
@@ -223,25 +233,12 @@ test('a rollout reaches a node heard from only through a gateway: its relayed re
 });
 
 test('a node alive only through a gateway is held to the phase timeout, as a node online directly is', async () => {
-  let ahead = 0;
-  const { orch, admin } = await orchestrator(undefined, { offlineAfterMs: 3000, now: () => Date.now() + ahead });
-  const state = tempDir('orch-node-');
-  const node = await enrolledNode(orch.url, admin, state, { site: 'remote' });
-  const gw = await gateway(orch.url, admin);
-  await admin.send('POST', '/v1/admin/bundles?revision=v2', Buffer.from('bundle v2'));
-  ahead = 10_000;
-  const r = await admin.json<RolloutStatus>('POST', '/v1/admin/rollouts', { revision: 'v2', selector: { site: 'remote' }, phases: '100%', max_failures: 0, phase_timeout_ms: 200 });
-  const { nodeEdge, gwEdge } = edgePair();
   // It reports through the gateway but never acts on what it is handed.
-  const agent = new NodeAgent({
-    client: node, active: 'v1', walDir: walDir(state), seal: async () => undefined, say: () => undefined, statusRelay: new EdgeHandoff(loadOrCreateKey(state, NODE_KEY), node.nodeId, nodeEdge),
-    activate: async () => undefined, relayHeartbeatMs: 100,
-  });
-  const up = new GatewayUploader({ client: gw, edge: gwEdge, say: () => undefined });
+  const { agent, up, status, admin, node, gw } = await relayedRollout({ phase_timeout_ms: 200 }, false);
   await until('the rollout halts on the timed-out node', async () => {
     await agent.relayStatusOnce();
     await up.syncOnce();
-    return (await admin.json<RolloutStatus>('GET', `/v1/admin/rollouts/${r.id}`)).state === 'halted';
+    return (await status()).state === 'halted';
   });
   assert.equal((await view(admin, node.nodeId)).online_via, gw.nodeId);
 });
