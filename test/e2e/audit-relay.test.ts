@@ -3,7 +3,8 @@
 // hands its sealed audit to its own edged (`--audit-relay`); that edged relays to the gateway's
 // edged; `autonomy node gateway` uploads what arrives. The node's decisions reach `audit query`,
 // the orchestrator records which gateway delivered them, and a segment altered at the gateway is
-// refused and the gateway flagged, not the node.
+// refused and the gateway flagged, not the node. The node's status reports take the same way, so
+// `nodes list` shows its active revision and the node online via the gateway.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -77,7 +78,9 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
   await assert.rejects(serve(['--state', nodeState, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node'), '--audit-relay-to', 'nobody']), /bad_config: --audit-relay-to nobody: not a known peer/);
   await assert.rejects(cli('nodes', 'gateway', gwId), (e: { code?: number; stderr?: string }) => e.code === 2 && /one of --allow or --deny/.test(e.stderr ?? ''));
 
-  const node = await serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node')]);
+  await assert.rejects(serve(['--state', nodeState, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--relay-heartbeat', '1s']), /bad_config: --relay-heartbeat .* needs --audit-relay/);
+  // The heartbeat is under the orchestrator's --offline-after (2s), so the node is seen alive through the gateway.
+  const node = await serve(['--state', nodeState, '--policy', bundle, '--trust', join(keys, 'signer.pub'), '--orchestrator', link.url, '--audit-relay', edge.config('edge-node'), '--relay-heartbeat', '500ms']);
   after(() => node.stop());
   for (const speed of [1, 3]) await post(`${node.url}/v1/decide`, { tool: 'move', args: { speed } });
 
@@ -95,17 +98,44 @@ test('a node without a route hands its audit to edged; a gateway uploads it; tam
     const got = await query('--node', nodeId, '--tool', 'move');
     return got.some((r) => r.decision === 'allow') && got.some((r) => r.decision === 'deny');
   }, 60_000);
-  assert.match(node.stderr(), /audit handed to edged/);
+  assert.match(node.stderr(), /audit and status reports handed to edged/);
   assert.match(node.stderr(), /policy sync failed, retrying: orchestrator_unreachable/, 'the node has no route of its own');
+  // Its status report comes the same way: the revision it has active shows in the fleet view, online through the gateway.
+  await until('the node\'s status reaches the orchestrator through the gateway', async () =>
+    new RegExp(`^${nodeId}\\s+site=remote\\s+-\\s+relay-1\\s+unmanaged\\s+via ${gwId}\\s`, 'm').test(await cli('nodes', 'list')), 60_000);
+  const relayedView = (JSON.parse(await cli('nodes', 'list', '--json')) as NodeView[]).find((n) => n.id === nodeId)!;
+  assert.equal(relayedView.relay!.via, gwId);
+  assert.ok(relayedView.last_seen! < relayedView.relay!.last_seen, 'never heard from directly since it enrolled');
+  assert.match(gwErr, new RegExp(`gateway: relaying status reports of node ${nodeId}`));
+
+  // New policy reaches it the other way: the gateway hands the bundle toward it; the node checks it
+  // against its own trust keys, activates it and reports back. A bundle its keys do not trust is refused.
+  const row = (desired: string, confirmed: string, state: string): RegExp => new RegExp(`^${nodeId}\\s+site=remote\\s+${desired}\\s+${confirmed}\\s+${state}\\s+via ${gwId}\\s`, 'm');
+  const v2 = join(tmp.dir, 'v2.tar.gz');
+  await autonomy('bundle', 'build', EXAMPLE_POLICY, '-o', v2, '--revision', 'relay-2', '--sequence', '2', '--signing-key', join(keys, 'signer.key'));
+  await autonomy('keygen', '--out', keys, '--name', 'stranger');
+  const evil = join(tmp.dir, 'evil.tar.gz');
+  await autonomy('bundle', 'build', EXAMPLE_POLICY, '-o', evil, '--revision', 'relay-3', '--sequence', '3', '--signing-key', join(keys, 'stranger.key'));
+  await cli('bundle', 'push', v2);
+  await cli('bundle', 'push', evil);
+  await cli('rollback', '--to', 'relay-2', '--selector', 'site=remote');
+  await until('the node activates relay-2 through the relay', async () => row('relay-2', 'relay-2', 'in_sync').test(await cli('nodes', 'list')), 60_000);
+  assert.match(node.stderr(), /orchestrator: activated revision relay-2/);
+  assert.match(gwErr, new RegExp(`gateway: handed revision relay-2 \\(version \\d+\\) toward node ${nodeId} through edge peer edge-node`));
+  await cli('rollback', '--to', 'relay-3', '--selector', 'site=remote');
+  await until('the node refuses relay-3 and says so through the relay', async () => row('relay-3', 'relay-2', 'failed').test(await cli('nodes', 'list')), 60_000);
+  assert.match(node.stderr(), /revision relay-3 not activated, keeping relay-2: .*bundle_key_unknown/);
+  const decided = await post(`${node.url}/v1/decide`, { tool: 'move', args: { speed: 1 } });
+  assert.equal((decided.json['policy'] as { revision: string }).revision, 'relay-2', 'the node keeps enforcing relay-2');
   const deliveries = JSON.parse(await cli('audit', 'deliveries', '--node', nodeId, '--json')) as AuditDelivery[];
   assert.ok(deliveries.length > 0 && deliveries.every((d) => d.via === gwId), 'every upload came through the gateway');
   assert.match(await cli('audit', 'deliveries', '--node', nodeId), new RegExp(`${nodeId}\\s+1-\\d+\\s+\\S+\\.wal\\s+${gwId}`));
 
   // A relayed segment altered at the gateway (its edged holds it as any other bytes).
   const held = JSON.parse(edge.edgectl('edge-gw', 'segments', '--json').stdout) as { hash: string; from: string }[];
-  const relayed = held.find((s) => s.from === 'edge-node')!;
   const file = join(tmp.dir, 'relayed.bin');
-  assert.equal(edge.edgectl('edge-gw', 'get', relayed.hash, '-o', file).status, 0);
+  // An audit envelope, not one of the node's status envelopes.
+  const relayed = held.find((s) => s.from === 'edge-node' && edge.edgectl('edge-gw', 'get', s.hash, '-o', file).status === 0 && readFileSync(file).toString('latin1').startsWith('autonomy-audit-relay/v1\n'))!;
   const bytes = readFileSync(file);
   bytes[bytes.length - 20]! ^= 1;
   writeFileSync(file, bytes);

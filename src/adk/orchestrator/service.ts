@@ -6,14 +6,14 @@ import { EventEmitter } from 'node:events';
 import { keyId, loadPublicKey } from '../../common/ed25519.ts';
 import { AutonomyError } from '../../common/errors.ts';
 import { sha256Hex } from '../../common/hash.ts';
-import { decodeEnvelope, envelopeProblem } from './audit-ingest/relay-envelope.ts';
+import { decodeEnvelope, decodeStatusEnvelope, envelopeProblem, statusEnvelopeProblem } from './audit-ingest/relay-envelope.ts';
 import { StoredChain } from './audit-ingest/verify-stored.ts';
 import { firstSeqOf, verifyUpload, type Upload } from './audit-ingest/verify-upload.ts';
 import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.ts';
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
-import type { AdminEventInput, NodeReport, PruneResult, Store } from './store/store.ts';
+import type { AdminEventInput, NodeReport, PruneResult, RelaySeen, Store } from './store/store.ts';
 import { RolloutState, type AuditDelivery, type AuditQuery, type BundleRecord, type Labels, type NodeRecord, type Rollout, type StoredRecord, type Target } from './types.ts';
 
 /** Settings of the service. */
@@ -44,8 +44,14 @@ export interface NodeView {
   confirmed: string | null;
   /** in_sync, pending (desired not yet confirmed), failed, or unmanaged (nothing desired). */
   state: 'in_sync' | 'pending' | 'failed' | 'unmanaged';
+  /** Heard from within the offline threshold, directly or through a gateway (see relay). */
   online: boolean;
+  /** The last direct request. */
   last_seen: number | null;
+  /** The gateway the node is online through when heard from only through the edge relay (null: directly, or offline). */
+  online_via: string | null;
+  /** The last report applied through a gateway (the edge relay): which one, and when. */
+  relay: { via: string; last_seen: number } | null;
   error: string | null;
   audit_seq: number | null;
   audit_flag: string | null;
@@ -149,11 +155,10 @@ export class OrchestratorService {
   async rolloutStatus(id: string): Promise<RolloutStatus> {
     const r = await this.store.getRollout(id);
     if (!r) throw new AutonomyError('rollout_not_found', `no rollout ${id}`);
-    const nodes = new Map((await this.store.listNodes()).map((n) => [n.id, n]));
-    const now = this.opts.now();
+    const views = new Map((await this.listNodes()).map((n) => [n.id, n]));
     const targets = (await this.store.getTargets(id)).map((t) => {
-      const n = nodes.get(t.nodeId);
-      return { ...t, confirmed: n?.confirmedRevision ?? null, online: !isOffline(n ?? undefined, now, this.opts) };
+      const n = views.get(t.nodeId);
+      return { ...t, confirmed: n?.confirmed ?? null, online: n?.online ?? false };
     });
     const counts: Record<string, number> = {};
     for (const t of targets) counts[t.state] = (counts[t.state] ?? 0) + 1;
@@ -191,7 +196,8 @@ export class OrchestratorService {
   async listNodes(selector: Labels = {}): Promise<NodeView[]> {
     const now = this.opts.now();
     const gateways = new Map((await this.store.listGateways()).map((g) => [g.nodeId, { allowed: g.allowed, flag: g.flag }]));
-    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now, gateways.get(n.id) ?? null));
+    const relays = new Map((await this.store.listRelays()).map((r) => [r.nodeId, r]));
+    return (await this.store.listNodes(selector)).map((n) => this.#view(n, now, gateways.get(n.id) ?? null, relays.get(n.id) ?? null));
   }
 
   /** Allows a node to upload other nodes' audit it receives through the edge relay, or withdraws it. */
@@ -200,12 +206,15 @@ export class OrchestratorService {
     return { node: nodeId, gateway: allowed };
   }
 
-  #view(n: NodeRecord, now: number, gateway: NodeView['gateway']): NodeView {
+  #view(n: NodeRecord, now: number, gateway: NodeView['gateway'], relay: RelaySeen | null): NodeView {
     const failed = n.reportStatus === 'failed' && n.failedRevision !== null && n.failedRevision === n.desiredRevision;
     const state = n.desiredRevision === null ? 'unmanaged' : n.confirmedRevision === n.desiredRevision ? 'in_sync' : failed ? 'failed' : 'pending';
+    // A node that reports only through a gateway is not offline, only unreachable directly.
+    const direct = !isOffline(n, now, this.opts);
+    const viaRelay = !direct && relay !== null && now - relay.seenAt <= this.opts.offlineAfterMs;
     return {
-      id: n.id, labels: n.labels, desired: n.desiredRevision, confirmed: n.confirmedRevision, state, online: !isOffline(n, now, this.opts),
-      last_seen: n.lastSeen, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag, gateway,
+      id: n.id, labels: n.labels, desired: n.desiredRevision, confirmed: n.confirmedRevision, state, online: direct || viaRelay, online_via: viaRelay ? relay.via : null,
+      last_seen: n.lastSeen, relay: relay && { via: relay.via, last_seen: relay.seenAt }, error: failed ? n.reportError : null, audit_seq: n.audit?.seq ?? null, audit_flag: n.auditFlag, gateway,
     };
   }
 
@@ -309,18 +318,78 @@ export class OrchestratorService {
     return { bytes, digest: sha256Hex(bytes) };
   }
 
-  /** Applies a node's report of its active revision; steps the rollouts it is in. */
+  /** Applies a node's report of its active revision (ordered by its seq, else by the signed request time). */
   async report(node: NodeRecord & { time: number }, body: unknown): Promise<{ applied: boolean }> {
     const b = (body ?? {}) as Record<string, unknown>;
-    const opt = (k: string): string | null => {
-      const v = b[k];
-      if (v !== undefined && v !== null && typeof v !== 'string') throw new AutonomyError('bad_request', `${k} must be a string or null`);
-      return (v as string | null | undefined) ?? null;
-    };
-    if (b['status'] !== 'ok' && b['status'] !== 'failed') throw new AutonomyError('bad_request', 'status must be "ok" or "failed"');
-    const report: NodeReport = { activeRevision: opt('active_revision'), status: b['status'], failedRevision: opt('failed_revision'), error: opt('error'), time: node.time };
-    const applied = await this.store.applyReport(node.id, report, this.opts.now());
+    if (b['seq'] !== undefined && !(Number.isSafeInteger(b['seq']) && (b['seq'] as number) > 0)) throw new AutonomyError('bad_request', 'seq must be a positive integer');
+    const applied = await this.store.applyReport(node.id, reportOf(b, (b['seq'] as number | undefined) ?? node.time), this.opts.now());
     return { applied };
+  }
+
+  /**
+   * Applies a node's status report that a gateway received through the edge relay: signed by the
+   * node (not the gateway) and ordered by the node's report sequence, so a gateway can delay or
+   * withhold a report, never forge one nor make an old one overwrite a newer one.
+   */
+  async reportRelayed(gateway: NodeRecord, body: Buffer): Promise<{ node: string; seq: number; applied: boolean }> {
+    await this.#checkGateway(gateway);
+    const env = decodeStatusEnvelope(body);
+    const node = await this.#relayedNode(gateway, env.node, 'a status report');
+    const problem = statusEnvelopeProblem(env, this.#key(node));
+    if (problem) throw await this.#relayTampered(gateway, node, `relayed status report of node ${node.id} (seq ${env.seq})`, problem, { seq: env.seq });
+    let b: unknown;
+    try {
+      b = JSON.parse(env.bytes.toString('utf8'));
+    } catch {
+      // Signed by the node, so not the gateway's fault; the node's reports are malformed.
+      throw new AutonomyError('bad_request', `the status report of node ${node.id} (seq ${env.seq}) is not JSON`);
+    }
+    const applied = await this.store.applyReport(node.id, reportOf((b ?? {}) as Record<string, unknown>, env.seq), this.opts.now(), gateway.id);
+    return { node: node.id, seq: env.seq, applied };
+  }
+
+  /**
+   * A node's desired state for the gateway its reports come through (the last one applied), so
+   * the gateway can hand it on through the edge relay; any other node may not read it.
+   */
+  async desiredRelayed(gateway: NodeRecord, nodeId: string): Promise<DesiredState> {
+    await this.#relayedVia(gateway, nodeId);
+    return this.desired(nodeId, null, 0);
+  }
+
+  /** The bundle bytes of a node's desired (or confirmed) revision, for the gateway its reports come through. */
+  async bundleRelayed(gateway: NodeRecord, nodeId: string, revision: string): Promise<{ bytes: Buffer; digest: string }> {
+    return this.bundleFor(await this.#relayedVia(gateway, nodeId), revision);
+  }
+
+  async #relayedVia(gateway: NodeRecord, nodeId: string): Promise<NodeRecord> {
+    await this.#checkGateway(gateway);
+    const relay = await this.store.getRelay(nodeId);
+    const node = await this.store.getNode(nodeId);
+    if (!node || relay?.via !== gateway.id) throw new AutonomyError('forbidden', `node ${nodeId} does not report through gateway ${gateway.id}`);
+    return node;
+  }
+
+  /** Throws gateway_forbidden unless an admin allowed this node to relay. */
+  async #checkGateway(gateway: NodeRecord): Promise<void> {
+    const role = await this.store.getGateway(gateway.id);
+    if (!role?.allowed) throw new AutonomyError('gateway_forbidden', `node ${gateway.id} is not allowed to relay other nodes' audit and reports; an admin allows it with \`autonomy-orchestrator nodes gateway ${gateway.id} --allow\``);
+  }
+
+  async #relayedNode(gateway: NodeRecord, id: string, what: string): Promise<NodeRecord> {
+    const node = await this.store.getNode(id);
+    if (!node) throw new AutonomyError('node_not_found', `gateway ${gateway.id} relayed ${what} of ${JSON.stringify(id)}, which is not an enrolled node`);
+    return node;
+  }
+
+  /**
+   * Flags the gateway for bytes the node did not sign: something between its signer and here
+   * changed them. That is evidence against the delivery path, not against the node.
+   */
+  async #relayTampered(gateway: NodeRecord, node: NodeRecord, what: string, problem: string, detail: Record<string, unknown>): Promise<AutonomyError> {
+    const reason = `${what}: ${problem}`;
+    await this.store.flagGateway(gateway.id, reason, [this.#event(`gateway:${gateway.id}`, 'audit.relay_rejected', { gateway: gateway.id, node: node.id, ...detail, reason: problem })]);
+    return new AutonomyError('relay_tampered', reason);
   }
 
   /**
@@ -330,19 +399,11 @@ export class OrchestratorService {
    * node's enrolled key, so a gateway can withhold a node's audit but not forge or alter it.
    */
   async ingestRelayed(gateway: NodeRecord, body: Buffer): Promise<{ node: string; accepted: number; duplicates: number; head_seq: number | null }> {
-    const role = await this.store.getGateway(gateway.id);
-    if (!role?.allowed) throw new AutonomyError('gateway_forbidden', `node ${gateway.id} is not allowed to relay other nodes' audit; an admin allows it with \`autonomy-orchestrator nodes gateway ${gateway.id} --allow\``);
+    await this.#checkGateway(gateway);
     const env = decodeEnvelope(body);
-    const node = await this.store.getNode(env.node);
-    if (!node) throw new AutonomyError('node_not_found', `gateway ${gateway.id} relayed audit of ${JSON.stringify(env.node)}, which is not an enrolled node`);
+    const node = await this.#relayedNode(gateway, env.node, 'audit');
     const problem = envelopeProblem(env, this.#key(node));
-    if (problem) {
-      // The node did not sign these bytes: something between its signer and here changed them.
-      // That is evidence against the delivery path, not against the node's own log.
-      const reason = `relayed audit of node ${node.id} (${env.segment} offset ${env.offset}): ${problem}`;
-      await this.store.flagGateway(gateway.id, reason, [this.#event(`gateway:${gateway.id}`, 'audit.relay_rejected', { gateway: gateway.id, node: node.id, segment: env.segment, offset: env.offset, reason: problem })]);
-      throw new AutonomyError('relay_tampered', reason);
-    }
+    if (problem) throw await this.#relayTampered(gateway, node, `relayed audit of node ${node.id} (${env.segment} offset ${env.offset})`, problem, { segment: env.segment, offset: env.offset });
     return { node: node.id, ...(await this.ingestAudit(node, { segment: env.segment, offset: env.offset, bytes: env.bytes }, gateway.id)) };
   }
 
@@ -411,4 +472,15 @@ export class OrchestratorService {
     }
     throw new AutonomyError('audit_busy', `concurrent uploads for node ${node.id}; retry`);
   }
+}
+
+/** A status report from its JSON body, ordered by seq. */
+function reportOf(b: Record<string, unknown>, seq: number): NodeReport {
+  const opt = (k: string): string | null => {
+    const v = b[k];
+    if (v !== undefined && v !== null && typeof v !== 'string') throw new AutonomyError('bad_request', `${k} must be a string or null`);
+    return (v as string | null | undefined) ?? null;
+  };
+  if (b['status'] !== 'ok' && b['status'] !== 'failed') throw new AutonomyError('bad_request', 'status must be "ok" or "failed"');
+  return { activeRevision: opt('active_revision'), status: b['status'], failedRevision: opt('failed_revision'), error: opt('error'), time: seq };
 }

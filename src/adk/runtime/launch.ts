@@ -38,6 +38,8 @@ export interface LaunchOptions {
   auditRelay?: string | undefined;
   /** The edge peers to hand it to (default: every known peer of that edged). */
   auditRelayTo?: readonly string[] | undefined;
+  /** With auditRelay: the status report is handed on at least this often (a duration, e.g. 15s), so the fleet view sees the node alive. */
+  relayHeartbeat?: string | undefined;
 }
 
 /** Starts a runtime for the options: the WAL first, so policy activations are recorded in it. */
@@ -48,11 +50,15 @@ export async function launchRuntime(o: LaunchOptions): Promise<Runtime> {
   const metrics = createMetrics();
   const say = o.say ?? ((l: string) => process.stderr.write(`autonomy: ${l}\n`));
   if (o.auditRelay !== undefined && o.orchestrator === undefined) throw new AutonomyError('bad_config', '--audit-relay hands audit on for an orchestrator; it needs --orchestrator');
+  if (o.relayHeartbeat !== undefined && o.auditRelay === undefined) throw new AutonomyError('bad_config', '--relay-heartbeat paces reports handed to the edge relay; it needs --audit-relay');
+  const heartbeatMs = o.relayHeartbeat === undefined ? undefined : parseDuration(o.relayHeartbeat, '--relay-heartbeat', 'bad_config');
+  // Every beat is a segment the relay stores and carries: a floor keeps a typo from flooding it.
+  if (heartbeatMs !== undefined && heartbeatMs < 100) throw new AutonomyError('bad_config', `--relay-heartbeat ${o.relayHeartbeat}: at least 100ms`);
   const { policy, log, store } = await openPolicyAndLog(o, { onFlush: (s, n) => metrics.flush(s, n) }, say);
   const rt = await startRuntime({ policy, log, metrics, token: o.token, listen, budget });
   if (o.orchestrator !== undefined && store !== null) {
     try {
-      const auditRelay = o.auditRelay === undefined ? undefined : { config: o.auditRelay, to: o.auditRelayTo ?? [] };
+      const auditRelay = o.auditRelay === undefined ? undefined : { config: o.auditRelay, to: o.auditRelayTo ?? [], ...(heartbeatMs !== undefined && { heartbeatMs }) };
       attachNodeAgent(rt, { orchestrator: o.orchestrator, state: o.state, source: store, wal: log.wal, say, auditRelay });
     } catch (e) {
       await rt.close();

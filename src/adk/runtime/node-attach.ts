@@ -1,5 +1,6 @@
-// Wires a NodeAgent to a started runtime: bundles land in the runtime's own policy store (so the
-// node's --trust keys decide), the decision server reloads, the WAL is what gets uploaded.
+// Wires a NodeAgent to a started runtime: bundles (downloaded, or handed on by a gateway through
+// the edge relay) land in the runtime's own policy store (so the node's --trust keys decide), the
+// decision server reloads, the WAL is what gets uploaded.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { walDir, type Wal } from '../audit/index.ts';
@@ -10,7 +11,7 @@ import type { StorePolicySource } from './bundle-source.ts';
 import { ControlClient } from '../../edge/control-client.ts';
 import { loadConfig } from '../../edge/config.ts';
 import { EdgeHandoff } from '../orchestrator/agent/edge-handoff.ts';
-import { enrolledClient, nodeKey, readActiveName, readUploadPosition, writeActiveName, writeUploadPosition } from './node-enroll.ts';
+import { enrolledClient, nodeKey, readActiveName, readReportSeq, readUploadPosition, writeActiveName, writeReportSeq, writeUploadPosition } from './node-enroll.ts';
 import { NodeAgent } from './node-agent.ts';
 import { isActive } from './policy-source.ts';
 import type { Runtime } from './runtime.ts';
@@ -24,19 +25,24 @@ export interface AttachOptions {
   /** Seal-and-upload period of the audit loop (default 5 s). */
   uploadEveryMs?: number;
   /** Hand sealed audit to the local edged of this config (for a gateway to upload) instead of uploading it. */
-  auditRelay?: { config: string; to: readonly string[] } | undefined;
+  auditRelay?: { config: string; to: readonly string[]; heartbeatMs?: number } | undefined;
 }
 
 /** Starts the node agent of rt; it stops when rt closes. Refuses a node that is not enrolled. */
 export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   const client = enrolledClient(o.state, o.orchestrator);
   const current = rt.policy.current();
+  const handoff = o.auditRelay ? edgeHandoff(o.state, client.nodeId, o.auditRelay) : null;
   const agent = new NodeAgent({
     client,
     // The orchestrator's name for what is active, if it pushed it under another name than the manifest's.
     active: isActive(current) ? (readActiveName(o.state, current.digest, o.say) ?? current.revision) : null,
     walDir: walDir(o.state),
-    ...(o.auditRelay && { auditSink: edgeHandoff(o.state, client.nodeId, o.auditRelay) }),
+    // Without a route, audit and status reports go through the local edged to a gateway.
+    ...(handoff && { auditSink: handoff, statusRelay: handoff, desiredRelay: handoff }),
+    ...(o.auditRelay?.heartbeatMs !== undefined && { relayHeartbeatMs: o.auditRelay.heartbeatMs }),
+    reportSeqFrom: readReportSeq(o.state, o.say),
+    onReportSeq: (seq) => writeReportSeq(o.state, seq),
     seal: () => o.wal.checkpoint(),
     // A restart resumes uploads where they stopped instead of re-sending the whole WAL.
     uploadFrom: readUploadPosition(o.state, o.say),
@@ -67,7 +73,7 @@ export function attachNodeAgent(rt: Runtime, o: AttachOptions): NodeAgent {
   });
   agent.start();
   rt.onClose(() => agent.stop());
-  o.say(`node ${client.nodeId}: following ${client.base}${o.auditRelay ? `; audit handed to edged (${o.auditRelay.config})` : ''}`);
+  o.say(`node ${client.nodeId}: following ${client.base}${o.auditRelay ? `; audit and status reports handed to edged (${o.auditRelay.config})` : ''}`);
   return agent;
 }
 

@@ -104,6 +104,19 @@ export function writeUploadPosition(state: string, pos: UploadPosition): void {
   writeStateFile(state, UPLOAD_FILE, pos);
 }
 
+const REPORT_SEQ_FILE = 'orchestrator-report-seq.json';
+
+/** The last report sequence the node used (0: none recorded). */
+export function readReportSeq(state: string, warn: (line: string) => void): number {
+  // Without it the sequence restarts from the wall clock, which is right unless the clock went back.
+  return readStateFile(state, REPORT_SEQ_FILE, warn, 'report sequences start from the clock', (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : null)) ?? 0;
+}
+
+/** Records the last report sequence used. */
+export function writeReportSeq(state: string, seq: number): void {
+  writeStateFile(state, REPORT_SEQ_FILE, seq);
+}
+
 const RELAYED_FILE = 'gateway-relayed.json';
 
 /** The edge segments a gateway already uploaded or saw refused (what the last run recorded). */

@@ -1,7 +1,8 @@
-// `autonomy node gateway`: an enrolled node that can reach the orchestrator uploads the audit
-// other nodes handed to the edge relay (their envelopes arrive in its local edged). It signs as
-// itself; the orchestrator accepts that only from a node an admin allowed to relay, and still
-// verifies every record against the node that wrote it.
+// `autonomy node gateway`: an enrolled node that can reach the orchestrator uploads the audit and
+// status reports other nodes handed to the edge relay (their envelopes arrive in its local edged),
+// and hands their desired bundles back toward them. It signs as itself; the orchestrator accepts
+// that only from a node an admin allowed to relay, and still verifies every record and report
+// against the node that wrote it; the nodes verify their bundles themselves.
 import { ControlClient } from '../../edge/control-client.ts';
 import { loadConfig } from '../../edge/config.ts';
 import { GatewayUploader } from '../orchestrator/agent/gateway-uploader.ts';
@@ -47,7 +48,7 @@ export async function runGateway(o: GatewayOptions): Promise<number> {
     process.on('SIGTERM', stop);
     signal = ac.signal;
   }
-  o.say(`gateway node ${client.nodeId}: uploading audit relayed to edged ${config.nodeId} (${o.edgeConfig}) to ${client.base}`);
+  o.say(`gateway node ${client.nodeId}: relaying audit, reports and policy between edged ${config.nodeId} (${o.edgeConfig}) and ${client.base}`);
   await retryLoop({ name: 'relay', prefix: 'gateway:', step: () => uploader.syncOnce(), pauseMs: o.everyMs, backoffMs: DEFAULT_BACKOFF_MS, signal, say: o.say });
   return 0;
 }

@@ -5,7 +5,7 @@ import { stateDir } from './audit.ts';
 
 /** Registers `autonomy node`. */
 export function registerNode(program: Command): void {
-  const node = program.command('node').description('fleet membership: enroll this node with an orchestrator; relay other nodes\' audit');
+  const node = program.command('node').description('fleet membership: enroll this node with an orchestrator; relay other nodes\' audit, reports and policy');
   node
     .command('enroll')
     .description('register the node key of the state directory (created if missing) with an orchestrator, using a one-time token; then run `autonomy serve --orchestrator URL`')
@@ -21,7 +21,7 @@ export function registerNode(program: Command): void {
     });
   node
     .command('gateway')
-    .description("upload the audit that nodes without a route to the orchestrator hand to the edge relay (`serve --audit-relay`) and that reaches this node's edged; an admin must allow this node first (`autonomy-orchestrator nodes gateway NODE --allow`)")
+    .description("upload the audit and status reports that nodes without a route to the orchestrator hand to the edge relay (`serve --audit-relay`) and that reach this node's edged, and hand their desired bundles back toward them; an admin must allow this node first (`autonomy-orchestrator nodes gateway NODE --allow`)")
     .requiredOption('--orchestrator <url>', 'the orchestrator this node is enrolled with')
     .requiredOption('--edge <edge.yaml>', "this node's edged config (its key signs the calls to the local edged)")
     .option('--state <dir>', 'state directory of this enrolled node (default: $AUTONOMY_STATE_DIR or ./.autonomy)')

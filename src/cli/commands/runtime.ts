@@ -16,6 +16,7 @@ export interface Common {
   orchestrator?: string;
   auditRelay?: string;
   auditRelayTo?: string[];
+  relayHeartbeat?: string;
 }
 
 /** Registers `autonomy serve` and `autonomy run`. */
@@ -31,7 +32,8 @@ export function registerRuntime(program: Command): void {
       .option('--max-age <duration>', 'deny with policy_stale once the active policy is older than this (e.g. 24h)')
       .option('--orchestrator <url>', 'follow this orchestrator (enroll first with `autonomy node enroll`): pull and activate its rollouts, upload the audit WAL')
       .option('--audit-relay <edge.yaml>', 'with --orchestrator: hand the sealed audit WAL to the local edged of this config, for a gateway node to upload (`autonomy node gateway`), instead of uploading it')
-      .option('--audit-relay-to <peer>', 'edge peer to hand it to (repeatable; default: every known peer)', collect, []);
+      .option('--audit-relay-to <peer>', 'edge peer to hand it to (repeatable; default: every known peer)', collect, [])
+      .option('--relay-heartbeat <duration>', "with --audit-relay: hand the status report on at least this often, changed or not, so the fleet view sees the node alive (default 15s; keep it under the orchestrator's --offline-after)");
 
   common(program.command('serve').description('run the decision server (HTTP API: /v1/decide, /v1/data, /health, /metrics)'))
     .option('--addr <host:port>', 'listen address', '127.0.0.1:8181')
@@ -52,7 +54,7 @@ export function registerRuntime(program: Command): void {
 }
 
 function launchOptions(o: Common) {
-  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge, orchestrator: o.orchestrator, auditRelay: o.auditRelay, auditRelayTo: o.auditRelayTo };
+  return { policy: o.policy, state: stateDir(o.state), trust: o.trust, dev: o.dev === true, entrypoint: o.entrypoint, budgetMs: o.budgetMs, maxAge: o.maxAge, orchestrator: o.orchestrator, auditRelay: o.auditRelay, auditRelayTo: o.auditRelayTo, relayHeartbeat: o.relayHeartbeat };
 }
 
 function collect(value: string, previous: string[]): string[] {

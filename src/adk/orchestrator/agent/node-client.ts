@@ -14,6 +14,8 @@ export interface StatusReport {
   status: 'ok' | 'failed';
   failed_revision?: string | null;
   error?: string | null;
+  /** The node's report sequence (direct and relayed reports share it); without it, the signed request time orders reports. */
+  seq?: number;
 }
 
 /** A poll's answer: the desired state, or null when unchanged since etag. */
@@ -65,10 +67,18 @@ export class NodeClient {
   /** Downloads a bundle and checks its bytes against the digest the orchestrator announced. */
   async bundle(revision: string, digest: string | null): Promise<Buffer> {
     const res = await this.#send('GET', `/v1/node/bundles/${encodeURIComponent(revision)}`, Buffer.alloc(0));
-    const bytes = Buffer.from(await res.arrayBuffer());
-    // Transport integrity only: the node's trust is in the bundle's own signature, checked on activation.
-    if (digest !== null && sha256Hex(bytes) !== digest) throw new AutonomyError('bundle_digest', `bundle ${revision}: the bytes do not match digest ${digest}`);
-    return bytes;
+    return checkDigest(revision, Buffer.from(await res.arrayBuffer()), digest);
+  }
+
+  /** The desired state of a node whose reports come through this gateway. */
+  async gatewayDesired(node: string): Promise<DesiredState> {
+    return (await (await this.#send('GET', `/v1/gateway/nodes/${encodeURIComponent(node)}/desired`, Buffer.alloc(0))).json()) as DesiredState;
+  }
+
+  /** A bundle of a node whose reports come through this gateway, checked against the announced digest. */
+  async gatewayBundle(node: string, revision: string, digest: string | null): Promise<Buffer> {
+    const res = await this.#send('GET', `/v1/gateway/nodes/${encodeURIComponent(node)}/bundles/${encodeURIComponent(revision)}`, Buffer.alloc(0));
+    return checkDigest(revision, Buffer.from(await res.arrayBuffer()), digest);
   }
 
   /** Reports the active revision and the outcome of the last activation. */
@@ -87,8 +97,20 @@ export class NodeClient {
     return (await (await this.#send('POST', '/v1/gateway/audit', envelope, 'application/octet-stream')).json()) as { node: string; accepted: number; duplicates: number; head_seq: number | null };
   }
 
+  /** Delivers another node's status envelope received through the edge relay (this node must be an allowed gateway). */
+  async relayStatus(envelope: Buffer): Promise<{ node: string; seq: number; applied: boolean }> {
+    return (await (await this.#send('POST', '/v1/gateway/status', envelope, 'application/octet-stream')).json()) as { node: string; seq: number; applied: boolean };
+  }
+
   /** A raw signed request (tests use it to probe what a node may not do). */
   raw(method: string, path: string, body = Buffer.alloc(0), headers: Record<string, string> = {}): Promise<Response> {
     return this.#send(method, path, body, undefined, headers);
   }
+}
+
+/** The bytes, if they hash to digest (null: nothing announced); throws bundle_digest otherwise. */
+export function checkDigest(revision: string, bytes: Buffer, digest: string | null): Buffer {
+  // Transport integrity only: the node's trust is in the bundle's own signature, checked on activation.
+  if (digest !== null && sha256Hex(bytes) !== digest) throw new AutonomyError('bundle_digest', `bundle ${revision}: the bytes do not match digest ${digest}`);
+  return bytes;
 }

@@ -20,7 +20,7 @@ export const HTTP_ERRORS = {
   token_invalid: { status: 401, meaning: 'the enrollment token is unknown, expired or used' },
   forbidden: { status: 403, meaning: 'the caller may not do this (a node reading another node\'s data, a viewer changing anything)' },
   csrf_failed: { status: 403, meaning: 'a console write without the session\'s CSRF token or from another origin' },
-  gateway_forbidden: { status: 403, meaning: "the node is not allowed to relay other nodes' audit" },
+  gateway_forbidden: { status: 403, meaning: "the node is not allowed to relay other nodes' audit and reports" },
   not_found: { status: 404, meaning: 'no such endpoint' },
   node_not_found: { status: 404, meaning: 'no such node' },
   rollout_not_found: { status: 404, meaning: 'no such rollout' },

@@ -82,6 +82,13 @@ function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
     }), BYTES_LIMIT),
     // A gateway (an enrolled node allowed to relay) delivers another node's envelope as it came through edged.
     r('POST', '/v1/gateway/audit', 'node', async (c) => ({ json: await svc.ingestRelayed(c.node!, c.body) }), BYTES_LIMIT),
+    r('POST', '/v1/gateway/status', 'node', async (c) => ({ json: await svc.reportRelayed(c.node!, c.body) })),
+    // What a gateway hands on toward a node whose reports come through it (bytes only: the node verifies the bundle itself).
+    r('GET', '/v1/gateway/nodes/([^/]+)/desired', 'node', async (c) => ({ json: await svc.desiredRelayed(c.node!, c.params[0]!) })),
+    r('GET', '/v1/gateway/nodes/([^/]+)/bundles/([^/]+)', 'node', async (c) => {
+      const b = await svc.bundleRelayed(c.node!, c.params[0]!, c.params[1]!);
+      return { bytes: b.bytes, type: 'application/octet-stream', headers: { 'x-autonomy-digest': `sha256:${b.digest}` } };
+    }),
 
     // ---- admin
     r('POST', '/v1/admin/tokens', 'admin', async (c) => {

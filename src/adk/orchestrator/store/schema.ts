@@ -105,6 +105,11 @@ CREATE TABLE IF NOT EXISTS gateways (
   changed_at BIGINT NOT NULL,
   flag TEXT
 );
+CREATE TABLE IF NOT EXISTS node_relays (
+  node_id TEXT PRIMARY KEY REFERENCES nodes(id),
+  via TEXT NOT NULL,
+  seen_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_deliveries (
   node_id TEXT NOT NULL REFERENCES nodes(id),
   first_seq BIGINT NOT NULL,

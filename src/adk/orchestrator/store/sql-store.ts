@@ -7,7 +7,7 @@ import { isActive, selects, type AdminEvent, type AuditAnchor, type AuditDeliver
 import type { SqlConn, SqlDb, SqlRow, SqlTx } from './driver.ts';
 import { SqlOperatorStore, type OperatorStore } from './operator-store.ts';
 import { schemaSql, SCHEMA_VERSION } from './schema.ts';
-import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RollbackResult, Store } from './store.ts';
+import type { AdminEventInput, AuditAppend, Events, GatewayRecord, NodeReport, PruneResult, RelaySeen, RollbackResult, Store } from './store.ts';
 
 const GENESIS = '0'.repeat(64);
 
@@ -76,6 +76,10 @@ function recordOf(r: SqlRow): StoredRecord {
 
 function gatewayOf(r: SqlRow): GatewayRecord {
   return { nodeId: String(r['node_id']), allowed: Number(r['allowed']) === 1, changedAt: Number(r['changed_at']), flag: str(r['flag']) };
+}
+
+function relayOf(r: SqlRow): RelaySeen {
+  return { nodeId: String(r['node_id']), via: String(r['via']), seenAt: Number(r['seen_at']) };
 }
 
 function eventOf(r: SqlRow): AdminEvent {
@@ -157,14 +161,29 @@ export class SqlStore implements Store {
     await this.#db.run('UPDATE nodes SET last_seen = $1 WHERE id = $2 AND (last_seen IS NULL OR last_seen < $1)', [now, id]);
   }
 
-  async applyReport(id: string, r: NodeReport, now: number): Promise<boolean> {
+  applyReport(id: string, r: NodeReport, now: number, via: string | null = null): Promise<boolean> {
     const failed = r.status === 'failed';
-    const n = await this.#db.run(
-      `UPDATE nodes SET confirmed_revision = $1, report_status = $2, failed_revision = $3, report_error = $4, reported_at = $5, last_seen = $6
-       WHERE id = $7 AND (reported_at IS NULL OR reported_at < $5)`,
-      [r.activeRevision, r.status, failed ? r.failedRevision : null, failed ? r.error : null, r.time, now, id],
-    );
-    return n > 0;
+    return this.#db.transaction(async (tx) => {
+      // The sequence check is in the UPDATE itself: of two racing reports, the older changes no row.
+      const n = await tx.run(
+        `UPDATE nodes SET confirmed_revision = $1, report_status = $2, failed_revision = $3, report_error = $4, reported_at = $5${via === null ? ', last_seen = $7' : ''}
+         WHERE id = $6 AND (reported_at IS NULL OR reported_at < $5)`,
+        [r.activeRevision, r.status, failed ? r.failedRevision : null, failed ? r.error : null, r.time, id, ...(via === null ? [now] : [])],
+      );
+      if (n > 0 && via !== null) {
+        await tx.run('INSERT INTO node_relays (node_id, via, seen_at) VALUES ($1, $2, $3) ON CONFLICT (node_id) DO UPDATE SET via = $2, seen_at = $3', [id, via, now]);
+      }
+      return n > 0;
+    });
+  }
+
+  async listRelays(): Promise<RelaySeen[]> {
+    return (await this.#db.all('SELECT node_id, via, seen_at FROM node_relays ORDER BY node_id')).map(relayOf);
+  }
+
+  async getRelay(nodeId: string): Promise<RelaySeen | null> {
+    const rows = await this.#db.all('SELECT node_id, via, seen_at FROM node_relays WHERE node_id = $1', [nodeId]);
+    return rows[0] ? relayOf(rows[0]) : null;
   }
 
   async putBundle(b: BundleRecord, bytes: Buffer, events: Events): Promise<'created' | 'exists'> {
@@ -244,11 +263,14 @@ export class SqlStore implements Store {
       const targets = (await tx.all('SELECT * FROM targets WHERE rollout_id = $1 ORDER BY position', [id])).map(targetOf);
       const nodes = new Map<string, NodeView>();
       for (const row of await tx.all(
-        'SELECT n.id, n.last_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision, n.report_error FROM nodes n JOIN targets t ON t.node_id = n.id WHERE t.rollout_id = $1',
+        `SELECT n.id, n.last_seen, r.seen_at AS relay_seen, n.desired_revision, n.confirmed_revision, n.report_status, n.failed_revision, n.report_error
+         FROM nodes n JOIN targets t ON t.node_id = n.id LEFT JOIN node_relays r ON r.node_id = n.id WHERE t.rollout_id = $1`,
         [id],
       )) {
+        // A report through a gateway is contact too: the rollout reaches such a node through the relay.
+        const seen = [num(row['last_seen']), num(row['relay_seen'])].filter((t) => t !== null);
         nodes.set(String(row['id']), {
-          id: String(row['id']), lastSeen: num(row['last_seen']), desiredRevision: str(row['desired_revision']),
+          id: String(row['id']), lastSeen: seen.length ? Math.max(...seen) : null, desiredRevision: str(row['desired_revision']),
           confirmedRevision: str(row['confirmed_revision']), reportStatus: str(row['report_status']), failedRevision: str(row['failed_revision']),
           reportError: str(row['report_error']),
         });

@@ -13,8 +13,20 @@ export interface NodeReport {
   /** The revision that failed to activate, when status is failed. */
   failedRevision: string | null;
   error: string | null;
-  /** The node's clock, in ms: reports not newer than the last applied one are ignored. */
+  /**
+   * The node's report sequence (its clock in ms, kept strictly increasing by the node; the signed
+   * request time for a node that sends none): reports not newer than the last applied one are ignored.
+   */
   time: number;
+}
+
+/** The last report of a node that came through a gateway (the edge relay), not directly. */
+export interface RelaySeen {
+  nodeId: string;
+  /** The gateway node that delivered it. */
+  via: string;
+  /** When the orchestrator applied it. */
+  seenAt: number;
 }
 
 /** An admin event before the store chains it. */
@@ -85,8 +97,15 @@ export interface Store {
   listNodes(selector?: Labels): Promise<NodeRecord[]>;
   /** Records that the node was heard from. */
   touchNode(id: string, now: number): Promise<void>;
-  /** Applies a report unless a newer one was applied; returns whether it was. */
-  applyReport(id: string, report: NodeReport, now: number): Promise<boolean>;
+  /**
+   * Applies a report unless a newer one was applied; returns whether it was. A direct report
+   * (via null) makes the node seen now; a relayed one records the gateway and when instead.
+   */
+  applyReport(id: string, report: NodeReport, now: number, via?: string | null): Promise<boolean>;
+  /** Every node's last report applied through a gateway. */
+  listRelays(): Promise<RelaySeen[]>;
+  /** A node's last report applied through a gateway, or null. */
+  getRelay(nodeId: string): Promise<RelaySeen | null>;
 
   /**
    * Stores a bundle (events are appended only then); 'exists' if the same revision with the

@@ -143,7 +143,7 @@ export function registerAdmin(program: Command): void {
       const rows = [['NODE', 'LABELS', 'DESIRED', 'CONFIRMED', 'STATE', 'ONLINE', 'LAST SEEN', 'AUDIT', ...(gateways ? ['GATEWAY'] : []), 'ERROR']];
       for (const n of list) {
         const gateway = n.gateway === null ? '-' : n.gateway.flag ? 'FLAGGED' : n.gateway.allowed ? 'yes' : 'no';
-        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online ? 'yes' : 'no', when(n.last_seen),
+        rows.push([n.id, Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), n.desired ?? '-', n.confirmed ?? '-', n.state, n.online_via ? `via ${n.online_via}` : n.online ? 'yes' : 'no', when(n.last_seen),
           n.audit_flag ? 'TAMPERED' : n.audit_seq === null ? '-' : `seq ${n.audit_seq}`, ...(gateways ? [gateway] : []), n.error ?? n.audit_flag ?? n.gateway?.flag ?? '']);
       }
       out(table(rows));
@@ -229,3 +229,4 @@ export function registerAdmin(program: Command): void {
       }
     });
 }
+

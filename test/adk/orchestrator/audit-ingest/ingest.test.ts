@@ -207,7 +207,7 @@ test('the node hands envelopes to edged; the gateway uploads them in chain order
   assert.equal(round.uploaded, held.size - 1);
   assert.ok(round.accepted > 30 && round.refused === 0 && round.waiting === 0);
   assert.equal(done.length, held.size, 'every segment is done with, the foreign one too');
-  assert.deepEqual(await up.syncOnce(), { uploaded: 0, accepted: 0, refused: 0, waiting: 0 });
+  assert.deepEqual(await up.syncOnce(), { uploaded: 0, accepted: 0, reported: 0, handed: 0, refused: 0, waiting: 0 });
   assert.equal((await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).find((n) => n.id === node.nodeId)!.audit_seq, round.accepted);
 
   // A restarted gateway that lost its record re-sends; the orchestrator answers with duplicates.

@@ -62,6 +62,25 @@ for (const kind of STORE_KINDS) {
       assert.equal(n.lastSeen, T0 + 1);
     });
 
+    test('a relayed report is ordered with direct ones by sequence, records its gateway, and does not make the node seen directly', async () => {
+      const s = await freshStore(kind);
+      await enrolled(s, ['n1', 'gw']);
+      const report = (rev: string, seq: number): Parameters<Store['applyReport']>[1] => ({ activeRevision: rev, status: 'ok', failedRevision: null, error: null, time: seq });
+      assert.equal(await s.applyReport('n1', report('v1', 100), T0 + 5, 'gw'), true);
+      assert.equal((await s.getNode('n1'))!.lastSeen, T0, 'seen directly only at enrollment');
+      assert.deepEqual(await s.listRelays(), [{ nodeId: 'n1', via: 'gw', seenAt: T0 + 5 }]);
+      // A replayed or reordered older report, through either path, changes nothing (not even the relay's time).
+      assert.equal(await s.applyReport('n1', report('v0', 100), T0 + 6, 'gw'), false);
+      assert.equal(await s.applyReport('n1', report('v0', 99), T0 + 7), false);
+      assert.deepEqual(await s.listRelays(), [{ nodeId: 'n1', via: 'gw', seenAt: T0 + 5 }]);
+      assert.equal((await s.getNode('n1'))!.lastSeen, T0);
+      assert.equal(await s.applyReport('n1', report('v2', 101), T0 + 8), true);
+      assert.equal(await s.applyReport('n1', report('v1', 100), T0 + 9, 'gw'), false);
+      const n = (await s.getNode('n1'))!;
+      assert.equal(n.confirmedRevision, 'v2');
+      assert.equal(n.lastSeen, T0 + 8);
+    });
+
     test('bundles: bytes round-trip, a repeat push is idempotent, another digest for a revision is refused', async () => {
       const s = await freshStore(kind);
       const bytes = Buffer.from([0, 1, 2, 255]);
