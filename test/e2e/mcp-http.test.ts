@@ -105,7 +105,7 @@ test('HTTP mode: an upstream that dies mid-call leaves the client with errors, n
     await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
     try {
       const hung = client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 });
-      await new Promise((r) => setTimeout(r, 300));
+      await upstream.hanging;
       upstream.crash();
       await assert.rejects(hung, (e: Error) => /upstream|closed|disconnected/i.test(e.message), err);
       await assert.rejects(client.callTool({ name: 'echo', arguments: {} }, undefined, { timeout: 20_000 }), (e: Error) => /upstream|closed/i.test(e.message));

@@ -94,7 +94,7 @@ for (const kind of STORE_KINDS) {
       await until('on v2', () => fleet.every((a) => a.active === 'v2'));
       const offline = fleet[1]!;
       await offline.stop();
-      await new Promise((r) => setTimeout(r, 400));
+      await until('the stopped node seen offline', async () => (await admin.json<NodeView[]>('GET', '/v1/admin/nodes')).some((n) => n.id === offline.client.nodeId && !n.online));
       const res = await admin.json<{ nodes: number }>('POST', '/v1/admin/rollback', { selector: { site: 'x' }, revision: 'v1' });
       assert.equal(res.nodes, 3);
       await until('online nodes on v1', () => fleet[0]!.active === 'v1' && fleet[2]!.active === 'v1');
