@@ -112,10 +112,12 @@ for (const kind of STORE_KINDS) {
       const first = await client.desired();
       assert.equal(first.etag, '"0"');
       const started = Date.now();
-      const again = await client.desired(first.etag, 10_000);
+      // Asked to wait 60 s, it answers after the 200 ms cap: the bounds are far apart so that a
+      // loaded machine cannot blur them.
+      const again = await client.desired(first.etag, 60_000);
       assert.equal(again.state, null);
       const took = Date.now() - started;
-      assert.ok(took >= 150 && took < 1500, `${took} ms`);
+      assert.ok(took >= 150 && took < 30_000, `${took} ms`);
       // A change made while the poll waits ends it at once (here the cap is 1.5 s).
       const o2 = await orchestrator(kind, { offlineAfterMs: 3000 });
       const { token: t2 } = await o2.admin.json<{ token: string }>('POST', '/v1/admin/tokens', {});
