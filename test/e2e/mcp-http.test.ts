@@ -105,7 +105,7 @@ test('HTTP mode: an upstream that dies mid-call leaves the client with errors, n
     await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
     try {
       const hung = client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 20_000 });
-      await new Promise((r) => setTimeout(r, 300));
+      await upstream.hanging;
       upstream.crash();
       await assert.rejects(hung, (e: Error) => /upstream|closed|disconnected/i.test(e.message), err);
       await assert.rejects(client.callTool({ name: 'echo', arguments: {} }, undefined, { timeout: 20_000 }), (e: Error) => /upstream|closed/i.test(e.message));
@@ -123,7 +123,7 @@ test('HTTP mode: a session abandoned without DELETE is ended after --session-idl
   const policy = join(tmp.dir, 'policy-idle');
   mkdirSync(policy);
   writeFileSync(join(policy, 'authz.rego'), POLICY);
-  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--session-idle', '400ms', '--dev', '--policy', policy, '--state', join(tmp.dir, 'state-idle')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, 'mcp', '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--session-idle', '1s', '--dev', '--policy', policy, '--state', join(tmp.dir, 'state-idle')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   try {
     const url = await listening(p, (s) => (err += s));
@@ -138,16 +138,20 @@ test('HTTP mode: a session abandoned without DELETE is ended after --session-idl
     };
     const busy = await open();
     const abandoned = await open();
-    // The busy session is used every 100 ms for three idle periods; the other is left alone.
-    for (let i = 0; i < 12; i++) {
+    // The busy session is used every 50 ms until the other one, left alone, is ended. Were use
+    // not counted, the busy one (the older) would be ended first. Waiting for the line, not a
+    // fixed time, and a wide margin between the ping gap and the idle limit, keep a loaded
+    // machine from reading as an idle client.
+    const ended = new RegExp(`session ${abandoned} idle`);
+    for (let i = 0; !ended.test(err); i++) {
+      assert.ok(i < 400, `session ${abandoned} was never ended: ${err}`);
       const res = await post({ id: 10 + i, method: 'ping' }, busy);
       const text = await res.text();
       assert.equal(res.status, 200, text);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 50));
     }
     const gone = await post({ id: 2, method: 'ping' }, abandoned);
     assert.equal(gone.status, 404, await gone.text());
-    assert.match(err, new RegExp(`session ${abandoned} idle`));
     assert.doesNotMatch(err, new RegExp(`session ${busy} idle`));
   } finally {
     p.kill('SIGKILL');

@@ -110,7 +110,7 @@ for (const kind of STORE_KINDS) {
       const offline = agents[5]!;
       await offline.stop();
       assert.match(await cli('bundle', 'push', join(dir, 'v1.tar.gz'), '--revision', 'v0'), /^pushed: v0 /);
-      await new Promise((r) => setTimeout(r, 1700));
+      await until('the stopped node seen offline', async () => (await nodes()).some((n) => n.id === offline.client.nodeId && !n.online), 10_000);
       assert.match(await cli('rollback', '--selector', 'env=prod', '--to', 'v0'), /^rollback to v0: 6 node\(s\)/);
       await until('online nodes on v0', () => agents.slice(0, 5).every((a) => a.active === 'v0'), 10_000);
       const pending = JSON.parse(await cli('nodes', 'list', '--pending', '--json')) as NodeView[];

@@ -124,11 +124,16 @@ export class Cluster {
     return new ControlClient(loadConfig(this.config(id)));
   }
 
-  /** The node's ledger records as written. */
+  /**
+   * The node's ledger records as written: complete lines only, as the daemon reads them at
+   * start (a line without its newline is a write in progress, or a torn tail it cuts off).
+   */
   ledger(id: string): LedgerRecord[] {
     const f = join(this.root(id), 'ledger.jsonl');
     if (!existsSync(f)) return [];
-    return readFileSync(f, 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as LedgerRecord);
+    const lines = readFileSync(f, 'utf8').split('\n');
+    lines.pop();
+    return lines.map((l) => JSON.parse(l) as LedgerRecord);
   }
 
   /** The latest state of every entry per the ledger file. */

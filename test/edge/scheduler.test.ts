@@ -128,18 +128,23 @@ test('determinism: the same scenario twice gives the same ledger records, byte f
   );
 });
 
-test('a ledger that cannot be written stops the relay through onFatal', async () => {
+test('a ledger that cannot be written stops the relay through onFatal', { timeout: 10_000 }, async () => {
   let failing = false;
   const log = { load: () => [], append: () => (failing ? Promise.reject(new Error('EIO')) : Promise.resolve()), replace: () => undefined };
   const clock = new ManualClock(0);
   const ledger = await Ledger.open(log, clock, { lingerMs: 1 });
   const fatal: unknown[] = [];
-  const scheduler = new Scheduler(ledger, { send: async () => ({ ok: true }) }, clock, noTimers, { backoffMs: [10], maxRetries: 1, maxInflightPerPeer: 1, onFatal: (e) => fatal.push(e) });
+  const reported = Promise.withResolvers<void>();
+  const onFatal = (e: unknown): void => {
+    fatal.push(e);
+    reported.resolve();
+  };
+  const scheduler = new Scheduler(ledger, { send: async () => ({ ok: true }) }, clock, noTimers, { backoffMs: [10], maxRetries: 1, maxInflightPerPeer: 1, onFatal });
   ledger.addSegment(hash(1), 1, 'local');
   ledger.schedule(hash(1), 'b');
   failing = true;
   scheduler.start();
-  await new Promise((r) => setTimeout(r, 30));
+  await reported.promise;
   await scheduler.settle();
   assert.equal(fatal.length, 1);
   assert.equal((fatal[0] as { code?: string }).code, 'ledger_write_failed');
