@@ -17,11 +17,14 @@ const BUCKETS_S = [1, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400]
 
 /** Allow and deny counts per time bucket (x in seconds since the epoch), at most ~60 buckets plus an empty one at each end. */
 export function decisionSeries(rows: readonly StoredRecord[]): { x: number[]; allow: number[]; deny: number[]; bucket: number } {
-  const times = rows.filter((r) => r.decision === 'allow' || r.decision === 'deny').map((r) => ({ s: Number(BigInt(r.time) / 1_000_000_000n), d: r.decision }));
+  // Times are the nodes' own: clamped so that an absurd one still charts (at the far end).
+  const times = rows.filter((r) => r.decision === 'allow' || r.decision === 'deny').map((r) => ({ s: Math.min(Number.MAX_SAFE_INTEGER, Number(BigInt(r.time) / 1_000_000_000n)), d: r.decision }));
   if (times.length === 0) return { x: [], allow: [], deny: [], bucket: 60 };
   const min = Math.min(...times.map((t) => t.s));
   const max = Math.max(...times.map((t) => t.s));
-  const bucket = BUCKETS_S.find((b) => (max - min) / b <= 60) ?? BUCKETS_S.at(-1)!;
+  // Beyond the largest bucket, one that still keeps the count bounded: a node's record decades
+  // off must not make the page allocate a bucket for every week in between.
+  const bucket = BUCKETS_S.find((b) => (max - min) / b <= 60) ?? Math.ceil((max - min) / 58);
   // One empty bucket on either side: the bars at the edges show whole, and a single bucket
   // still gives the chart a time range.
   const start = Math.floor(min / bucket) * bucket - bucket;
@@ -56,6 +59,12 @@ function exportLink(values: Record<string, string>, format: 'csv' | 'jsonl'): st
   return `/v1/admin/audit?${q}`;
 }
 
+/** A record's time (ns, as the node wrote it) in ISO 8601, or null when no date can hold it. */
+function isoOf(ns: string): string | null {
+  const d = new Date(Number(BigInt(ns) / 1_000_000n));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
 function recordsTable(rows: readonly StoredRecord[]): Html {
   if (rows.length === 0) return html`<p class="muted">No record matches.</p>`;
   return html`<table>
@@ -64,8 +73,8 @@ function recordsTable(rows: readonly StoredRecord[]): Html {
 <tbody>${rows.slice(0, SHOWN).map((r) => {
   const rec = JSON.parse(r.record) as { reasons?: unknown };
   const reasons = Array.isArray(rec.reasons) ? rec.reasons.map(String).join('; ') : '';
-  const t = new Date(Number(BigInt(r.time) / 1_000_000n)).toISOString();
-  return html`<tr><td><time datetime="${t}">${t.replace('T', ' ').replace('Z', '')}</time></td><td><code>${r.node}</code></td><td>${r.seq}</td><td>${r.tool ?? '–'}</td><td>${r.decision ? badge(r.decision) : r.kind}</td><td>${reasons}</td></tr>`;
+  const t = isoOf(r.time);
+  return html`<tr><td>${t === null ? html`<code>${r.time}</code>` : html`<time datetime="${t}">${t.replace('T', ' ').replace('Z', '')}</time>`}</td><td><code>${r.node}</code></td><td>${r.seq}</td><td>${r.tool ?? '–'}</td><td>${r.decision ? badge(r.decision) : r.kind}</td><td>${reasons}</td></tr>`;
 })}</tbody>
 </table>`;
 }
