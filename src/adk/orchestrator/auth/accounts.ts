@@ -64,6 +64,8 @@ export class Accounts {
   readonly #store: Store;
   readonly #bootstrap: (header: string | undefined) => void;
   readonly opts: AccountOptions;
+  /** The last password check queued per throttling key (see #oneAtATime). */
+  readonly #checks = new Map<string, Promise<void>>();
 
   constructor(store: Store, adminToken: string, opts: Partial<AccountOptions> = {}) {
     this.#store = store;
@@ -100,10 +102,34 @@ export class Accounts {
     return { actor: `operator:${s.operator}`, role: s.role, session: { hash, csrf: csrfOf(id), operator: s.operator } };
   }
 
+  /**
+   * Runs fn after every earlier call sharing one of keys has finished. A password check reads the
+   * failure count, verifies, then records: without this, requests sent all at once would all read
+   * the count before any recorded a failure and each get a guess. (Per replica: each replica on a
+   * shared database adds at most one guess in flight per key.)
+   */
+  async #oneAtATime<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const before = keys.map((k) => this.#checks.get(k));
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    for (const k of keys) this.#checks.set(k, mine);
+    await Promise.all(before);
+    try {
+      return await fn();
+    } finally {
+      release();
+      for (const k of keys) if (this.#checks.get(k) === mine) this.#checks.delete(k);
+    }
+  }
+
   /** Checks a login; returns the new session's id (for the cookie only) and its expiry. */
-  async login(name: string, password: string, client: string): Promise<{ id: string; maxAgeMs: number }> {
-    const now = this.opts.now();
+  login(name: string, password: string, client: string): Promise<{ id: string; maxAgeMs: number }> {
     const keys = [`operator:${name.slice(0, 64)}`, `client:${client}`];
+    return this.#oneAtATime(keys, () => this.#login(name, password, client, keys));
+  }
+
+  async #login(name: string, password: string, client: string, keys: readonly string[]): Promise<{ id: string; maxAgeMs: number }> {
+    const now = this.opts.now();
     const wait = this.#backoff(await this.#store.operators.loginFailures(keys), now);
     if (wait > 0) throw new AutonomyError('login_throttled', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
     const op = NAME.test(name) ? await this.#store.operators.getOperator(name) : null;
@@ -156,20 +182,25 @@ export class Accounts {
    * session of the operator ends (whoever knew the old password may hold one).
    */
   async changePassword(p: Principal, current: unknown, next: unknown): Promise<void> {
-    if (!p.session) throw new AutonomyError('forbidden', 'only a signed-in operator can change its password');
+    const s = p.session;
+    if (!s) throw new AutonomyError('forbidden', 'only a signed-in operator can change its password');
     if (typeof current !== 'string' || typeof next !== 'string') throw new AutonomyError('bad_request', 'a password change needs the current and the new password');
     // Wrong current passwords count as failed logins: a stolen session cannot guess at leisure.
-    const key = `operator:${p.session.operator}`;
+    const key = `operator:${s.operator}`;
+    await this.#oneAtATime([key], () => this.#changePassword(p, s, key, current, next));
+  }
+
+  async #changePassword(p: Principal, session: NonNullable<Principal['session']>, key: string, current: string, next: string): Promise<void> {
     const now = this.opts.now();
     const wait = this.#backoff(await this.#store.operators.loginFailures([key]), now);
     if (wait > 0) throw new AutonomyError('login_throttled', `too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`);
-    const op = await this.#store.operators.getOperator(p.session.operator);
+    const op = await this.#store.operators.getOperator(session.operator);
     if (!op || !(await verifyPassword(current, op.passwordHash))) {
       await this.#store.operators.recordLoginFailure(key, now, now - this.opts.maxBackoffMs);
       throw new AutonomyError('forbidden', 'the current password is wrong');
     }
     if (current === next) throw new AutonomyError('bad_request', 'the new password is the current one');
-    await this.#store.operators.setOperatorPassword(op.name, await hashPassword(next), p.session.hash, [this.#event(p.actor, 'operator.password', { operator: op.name })]);
+    await this.#store.operators.setOperatorPassword(op.name, await hashPassword(next), session.hash, [this.#event(p.actor, 'operator.password', { operator: op.name })]);
   }
 
   /** Issues (or replaces) an operator's API token; the token is returned once and stored hashed. */

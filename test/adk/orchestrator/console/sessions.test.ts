@@ -145,3 +145,13 @@ test('pages: security headers, sign-in redirect with a safe next, nothing secret
   assert.match(asset.headers.get('content-type')!, /^text\/javascript/);
   assert.equal((await fetch(`${orch.url}/console/assets/..%2Fhtml.ts`)).status, 404);
 });
+
+test('failed logins sent all at once are throttled like ones sent in turn (no parallel bypass of the backoff)', async () => {
+  const clock = { t: Date.now() };
+  const token = newAdminToken();
+  const { orch } = await orchestrator(STORE_KINDS[0], { adminToken: token, now: () => clock.t, tickMs: 0 });
+  await new AdminClient(orch.url, token).json('POST', '/v1/admin/operators', { name: 'alice', role: 'admin', password: PASSWORD });
+  const statuses = (await Promise.all(Array.from({ length: 20 }, () => login(orch.url, 'alice', 'wrong password!')))).map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 401).length, 5, `only the free failures try a password: ${statuses.join(' ')}`);
+  assert.equal(statuses.filter((s) => s === 429).length, 15);
+});
