@@ -47,12 +47,18 @@ function json(c: Ctx): Record<string, unknown> {
   }
 }
 
-function int(text: string | null, name: string, dflt: number): number {
+function int(text: string | null, name: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
   if (text === null) return dflt;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 0) throw new AutonomyError('bad_request', `${name} must be a non-negative integer`);
+  if (n > max) throw new AutonomyError('bad_request', `${name} must be at most ${max}`);
   return n;
 }
+
+/** The largest page of an audit query (its default): larger results are read page by page. */
+const MAX_AUDIT_PAGE = 100_000;
+/** The most deliveries one listing returns. */
+const MAX_DELIVERIES = 10_000;
 
 /** The routes, given the service and the operator accounts. */
 function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
@@ -124,7 +130,7 @@ function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
     r('GET', '/v1/admin/audit/verify', 'admin', async (c) => ({ json: await svc.verifyStoredAudit(c.url.searchParams.get('node') ?? undefined) })),
     r('GET', '/v1/admin/audit/deliveries', 'admin', async (c) => {
       const p = c.url.searchParams;
-      return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000) }) };
+      return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000, MAX_DELIVERIES) }) };
     }),
     r('GET', '/v1/admin/events', 'admin', async (c) => ({ json: await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0)) })),
     r('POST', '/v1/admin/operators', 'admin', async (c) => {
@@ -152,7 +158,7 @@ async function auditQuery(svc: OrchestratorService, p: URLSearchParams): Promise
     ...(p.get('tool') !== null && { tool: p.get('tool')! }),
     ...(decision !== null && { decision }),
     ...(p.get('after') !== null && { after: decodeCursor(p.get('after')!) }),
-    limit: Math.max(1, int(p.get('limit'), 'limit', 100_000)),
+    limit: Math.max(1, int(p.get('limit'), 'limit', MAX_AUDIT_PAGE, MAX_AUDIT_PAGE)),
   };
   const rows = await svc.queryAudit(q);
   // A full page may have a next one: its cursor is the last row's place in the order.
@@ -184,7 +190,7 @@ function decodeCursor(text: string): AuditCursor {
 }
 
 /** A path segment, percent-decoded; a malformed escape is the client's error. */
-function decodeParam(p: string): string {
+export function decodeParam(p: string): string {
   try {
     return decodeURIComponent(p);
   } catch {

@@ -157,3 +157,11 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+test('page sizes are bounded: a caller cannot make one request read the whole audit store', async () => {
+  const { admin } = await orchestrator();
+  await assert.rejects(admin.send('GET', '/v1/admin/audit?limit=1000000000000'), (e: Error & { code: string }) => e.code === 'bad_request' && /limit must be at most 100000/.test(e.message));
+  await assert.rejects(admin.json('GET', '/v1/admin/audit/deliveries?limit=1000000000000'), (e: Error & { code: string }) => e.code === 'bad_request' && /limit must be at most 10000/.test(e.message));
+  await admin.send('GET', '/v1/admin/audit?limit=100000');
+  await admin.json('GET', '/v1/admin/audit/deliveries?limit=10000');
+});

@@ -155,3 +155,23 @@ test('failed logins sent all at once are throttled like ones sent in turn (no pa
   assert.equal(statuses.filter((s) => s === 401).length, 5, `only the free failures try a password: ${statuses.join(' ')}`);
   assert.equal(statuses.filter((s) => s === 429).length, 15);
 });
+
+test('a malformed escape in a console path is the client\'s error (400), not a 500 in the server log', async () => {
+  const token = newAdminToken();
+  const logs: string[] = [];
+  const { orch } = await orchestrator(STORE_KINDS[0], { adminToken: token, tickMs: 0 });
+  await new AdminClient(orch.url, token).json('POST', '/v1/admin/operators', { name: 'alice', role: 'viewer', password: PASSWORD });
+  const { cookie } = await login(orch.url, 'alice', PASSWORD);
+  const stderr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (logs.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    for (const path of ['/console/rollouts/%E0%A4%A', '/console/rollouts/%E0%A4%A/live']) {
+      const res = await fetch(`${orch.url}${path}`, { headers: { cookie: cookie! } });
+      assert.equal(res.status, 400, path);
+      assert.match(await res.text(), /is not a valid path segment/);
+    }
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.deepEqual(logs.filter((l) => l.includes('orchestrator console')), []);
+});
