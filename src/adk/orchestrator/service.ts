@@ -9,7 +9,7 @@ import { sha256Hex } from '../../common/hash.ts';
 import { decodeEnvelope, decodeStatusEnvelope, envelopeProblem, statusEnvelopeProblem } from './audit-ingest/relay-envelope.ts';
 import { StoredChain } from './audit-ingest/verify-stored.ts';
 import { firstSeqOf, verifyUpload, type Upload } from './audit-ingest/verify-upload.ts';
-import { checkSignature, readClaim, DEFAULT_WINDOW_MS } from './auth/signature.ts';
+import { checkSignature, checkWindow, readClaim, DEFAULT_WINDOW_MS, type SignedClaim } from './auth/signature.ts';
 import { checkLabels, newEnrollmentToken, tokenHash } from './enrollment/tokens.ts';
 import { abort, isOffline, setPaused, step, type EngineOptions, type Plan } from './rollout/engine.ts';
 import { checkPhases } from './rollout/phases.ts';
@@ -264,15 +264,25 @@ export class OrchestratorService {
     return { node_id: id, labels: node.labels };
   }
 
-  /** Authenticates a node request; returns the node (whose id is the only one it may address). */
-  async authenticate(headers: Record<string, string | string[] | undefined>, method: string, path: string, body: Buffer): Promise<NodeRecord & { time: number }> {
+  /**
+   * The enrolled node a request claims to come from, checked as far as it can be before the body
+   * is read (the signature covers the body): a request naming no enrolled node, or signed outside
+   * the window, is refused before anyone can make the server buffer a large body.
+   */
+  async claimant(headers: Record<string, string | string[] | undefined>): Promise<{ claim: SignedClaim; node: NodeRecord }> {
     const claim = readClaim(headers);
     const node = await this.store.getNode(claim.nodeId);
     // An unknown node and a bad signature look the same from outside: nothing to enumerate.
     if (!node) throw new AutonomyError('signature_invalid', 'the request signature does not verify against an enrolled node key');
-    checkSignature(claim, this.#key(node), method, path, body, this.opts.now(), this.opts.signatureWindowMs);
-    await this.store.touchNode(node.id, this.opts.now());
-    return { ...node, time: claim.time };
+    checkWindow(claim, this.opts.now(), this.opts.signatureWindowMs);
+    return { claim, node };
+  }
+
+  /** Authenticates a node request; returns the node (whose id is the only one it may address). */
+  async authenticate(c: { claim: SignedClaim; node: NodeRecord }, method: string, path: string, body: Buffer): Promise<NodeRecord & { time: number }> {
+    checkSignature(c.claim, this.#key(c.node), method, path, body, this.opts.now(), this.opts.signatureWindowMs);
+    await this.store.touchNode(c.node.id, this.opts.now());
+    return { ...c.node, time: c.claim.time };
   }
 
   #key(node: NodeRecord): KeyObject {

@@ -275,14 +275,14 @@ export function handler(svc: OrchestratorService, opts: ServerOptions, inflight 
       const route = matching.find((r) => r.method === req.method);
       if (!route) throw new AutonomyError(matching.length ? 'method_not_allowed' : 'not_found', matching.length ? `${req.method} is not allowed on ${url.pathname}` : `no endpoint ${url.pathname}`);
       const params = route.path.exec(url.pathname)!.slice(1).map(decodeParam);
-      // The admin credential is checked before a body is read: no one unauthenticated makes the
-      // server buffer a bundle-sized body. (A node's signature covers its body, so it must wait.)
+      // Credentials are checked before a body is read: no one unauthenticated makes the server
+      // buffer a bundle-sized body. (A node's signature covers its body, so only the claimed node
+      // and the signed time can be checked first; the signature after.)
       const actor = route.auth === 'admin' ? (await authenticateAdmin(opts.accounts, req)).actor : 'admin';
+      const claimant = route.auth === 'node' ? await svc.claimant(req.headers) : null;
       const body = await readBody(req, route.limit);
       const ctx: Ctx = { req, url, params, body, actor, node: null };
-      if (route.auth === 'node') {
-        ctx.node = await svc.authenticate(req.headers, req.method!, pathOf(url), body);
-      }
+      if (claimant) ctx.node = await svc.authenticate(claimant, req.method!, pathOf(url), body);
       send(res, await route.handle(ctx));
     })().catch((e: unknown) => {
       const h = httpError(e);

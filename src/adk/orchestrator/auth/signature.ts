@@ -45,11 +45,16 @@ export function readClaim(headers: Record<string, string | string[] | undefined>
   return { nodeId, time, signature: Buffer.from(sig, 'base64') };
 }
 
-/** Checks a claim's window and signature against the node's public key; throws signature_invalid. */
-export function checkSignature(claim: SignedClaim, publicKey: KeyObject, method: string, path: string, body: Uint8Array, now: number, windowMs = DEFAULT_WINDOW_MS): void {
+/** Throws signature_expired when the claim's signed time is outside the window around now. */
+export function checkWindow(claim: SignedClaim, now: number, windowMs = DEFAULT_WINDOW_MS): void {
   if (Math.abs(now - claim.time) > windowMs) {
     throw new AutonomyError('signature_expired', `the request was signed at ${claim.time}, more than ${windowMs} ms from the orchestrator's clock (${now}); check the node's clock`);
   }
+}
+
+/** Checks a claim's window and signature against the node's public key; throws signature_invalid. */
+export function checkSignature(claim: SignedClaim, publicKey: KeyObject, method: string, path: string, body: Uint8Array, now: number, windowMs = DEFAULT_WINDOW_MS): void {
+  checkWindow(claim, now, windowMs);
   if (!verify(publicKey, requestMessage(method, path, body, claim.nodeId, claim.time), claim.signature)) {
     throw new AutonomyError('signature_invalid', `the request signature does not verify against the key enrolled for node ${claim.nodeId}`);
   }

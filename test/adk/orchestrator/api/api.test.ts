@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
+import { request } from 'node:http';
 import { generateKeyPair } from '../../../../src/common/ed25519.ts';
 import { signRequest } from '../../../../src/adk/orchestrator/auth/signature.ts';
 import { NodeClient, type NodeView, type RolloutStatus } from '../../../../src/adk/orchestrator/index.ts';
@@ -164,4 +165,21 @@ test('page sizes are bounded: a caller cannot make one request read the whole au
   await assert.rejects(admin.json('GET', '/v1/admin/audit/deliveries?limit=1000000000000'), (e: Error & { code: string }) => e.code === 'bad_request' && /limit must be at most 10000/.test(e.message));
   await admin.send('GET', '/v1/admin/audit?limit=100000');
   await admin.json('GET', '/v1/admin/audit/deliveries?limit=10000');
+});
+
+test('a node request naming no enrolled node is refused before its body is read', { timeout: 30_000 }, async () => {
+  const { orch } = await orchestrator();
+  // The body never ends: the answer can only come before it is read.
+  for (const headers of [{}, { 'x-autonomy-node': 'nobody', 'x-autonomy-time': String(Date.now()), 'x-autonomy-signature': 'AAAA' }]) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${orch.url}/v1/gateway/audit`, { method: 'POST', headers: { ...headers, 'content-length': String(100 << 20) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(64 << 10));
+    });
+    assert.equal(status, 401);
+  }
 });
