@@ -230,7 +230,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function send(res: ServerResponse, r: Reply): void {
   const status = r.status ?? 200;
-  const headers: Record<string, string> = { ...r.headers };
+  // Answers carry node-written text (audit exports, error messages): never let a browser sniff them into HTML.
+  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', ...r.headers };
   let body: Buffer | string = '';
   if (r.bytes) body = r.bytes;
   else if (r.text !== undefined) body = r.text;

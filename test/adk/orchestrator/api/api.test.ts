@@ -183,3 +183,11 @@ test('a node request naming no enrolled node is refused before its body is read'
     assert.equal(status, 401);
   }
 });
+
+test('API answers (JSON, exports, errors) tell browsers not to sniff their type', async () => {
+  const { orch, admin } = await orchestrator();
+  for (const r of [await admin.send('GET', '/v1/admin/audit?format=csv'), await fetch(`${orch.url}/v1/admin/nodes`), await fetch(`${orch.url}/health`)]) {
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', r.url);
+    await r.arrayBuffer();
+  }
+});
