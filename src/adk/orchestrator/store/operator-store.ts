@@ -63,7 +63,7 @@ export interface OperatorStore {
   deleteExpiredSessions(now: number, idleMs: number): Promise<void>;
 
   loginFailures(keys: readonly string[]): Promise<LoginFailures[]>;
-  /** Counts a failure; a key whose last failure is older than forgetBefore starts again at 1. */
+  /** Counts a failure; a key whose last failure is older than forgetBefore starts again at 1 (and every such key is dropped). */
   recordLoginFailure(key: string, now: number, forgetBefore: number): Promise<void>;
   clearLoginFailures(key: string): Promise<void>;
 }
@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
   count BIGINT NOT NULL,
   last_at BIGINT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS login_failures_last_at ON login_failures (last_at);
 `;
 }
 
@@ -206,6 +207,8 @@ export class SqlOperatorStore implements OperatorStore {
   }
 
   async recordLoginFailure(key: string, now: number, forgetBefore: number): Promise<void> {
+    // Forgotten failures go: names guessed from many addresses must not grow the table forever.
+    await this.#db.run('DELETE FROM login_failures WHERE last_at < $1', [forgetBefore]);
     await this.#db.run(
       `INSERT INTO login_failures (key, count, last_at) VALUES ($1, 1, $2)
        ON CONFLICT (key) DO UPDATE SET count = CASE WHEN login_failures.last_at < $3 THEN 1 ELSE login_failures.count + 1 END, last_at = $2`,

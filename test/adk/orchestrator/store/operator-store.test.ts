@@ -81,6 +81,7 @@ for (const kind of STORE_KINDS) {
       ]);
       await s.operators.recordLoginFailure('operator:alice', T0 + 5000, T0 + 10);
       assert.equal((await s.operators.loginFailures(['operator:alice']))[0]!.count, 1, 'old failures forgotten');
+      assert.deepEqual(await s.operators.loginFailures(['client:10.0.0.1']), [], 'forgotten keys are dropped, not kept forever');
       await s.operators.clearLoginFailures('operator:alice');
       assert.deepEqual(await s.operators.loginFailures(['operator:alice']), []);
     });
