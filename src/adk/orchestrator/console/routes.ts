@@ -120,8 +120,10 @@ export function consoleHandler(svc: OrchestratorService, accounts: Accounts, o: 
         return true;
       }
       if (path === '/console/logout' && method === 'POST') {
+        // Also without a session (SameSite keeps the cookie off another site's post): another
+        // site must not clear the cookie either.
+        checkOrigin(req);
         if (who) {
-          checkOrigin(req);
           checkCsrf(who, new URLSearchParams((await readBody(req, 8192)).toString('utf8')).get('csrf'));
           await accounts.logout(who);
         }

@@ -175,3 +175,12 @@ test('a malformed escape in a console path is the client\'s error (400), not a 5
   }
   assert.deepEqual(logs.filter((l) => l.includes('orchestrator console')), []);
 });
+
+test('another site cannot sign an operator out: logout checks the Origin even when no cookie came along', async () => {
+  const { orch } = await orchestrator(STORE_KINDS[0], { tickMs: 0 });
+  const out = (origin: string): Promise<Response> => fetch(`${orch.url}/console/logout`, { method: 'POST', redirect: 'manual', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const evil = await out('http://evil.example');
+  assert.equal(evil.status, 403);
+  assert.equal(evil.headers.get('set-cookie'), null);
+  assert.equal((await out(orch.url)).status, 303);
+});
