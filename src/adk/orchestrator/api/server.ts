@@ -59,6 +59,8 @@ function int(text: string | null, name: string, dflt: number, max = Number.MAX_S
 const MAX_AUDIT_PAGE = 100_000;
 /** The most deliveries one listing returns. */
 const MAX_DELIVERIES = 10_000;
+/** The largest page of the admin log (its default): a longer log is read page by page. */
+const MAX_EVENTS_PAGE = 10_000;
 
 /** The routes, given the service and the operator accounts. */
 function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
@@ -132,7 +134,12 @@ function routes(svc: OrchestratorService, accounts: Accounts): Route[] {
       const p = c.url.searchParams;
       return { json: await svc.listDeliveries({ ...(p.get('node') !== null && { node: p.get('node')! }), ...(p.get('via') !== null && { via: p.get('via')! }), limit: int(p.get('limit'), 'limit', 1000, MAX_DELIVERIES) }) };
     }),
-    r('GET', '/v1/admin/events', 'admin', async (c) => ({ json: await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0)) })),
+    r('GET', '/v1/admin/events', 'admin', async (c) => {
+      const limit = Math.max(1, int(c.url.searchParams.get('limit'), 'limit', MAX_EVENTS_PAGE, MAX_EVENTS_PAGE));
+      const events = await svc.store.listAdminEvents(int(c.url.searchParams.get('after'), 'after', 0), limit);
+      // A full page may have a next one, after its last event.
+      return { json: events, headers: events.length === limit ? { [NEXT_HEADER]: String(events.at(-1)!.seq) } : {} };
+    }),
     r('POST', '/v1/admin/operators', 'admin', async (c) => {
       const b = json(c);
       return { status: 201, json: await accounts.addOperator(c.actor, String(b['name'] ?? ''), b['role'] ?? 'admin', b['password']) };

@@ -436,8 +436,9 @@ export class SqlStore implements Store {
     return this.#db.transaction(async (tx) => (await appendEvents(tx, [e]))[0]!);
   }
 
-  async listAdminEvents(sinceSeq = 0): Promise<AdminEvent[]> {
-    return (await this.#db.all('SELECT * FROM admin_events WHERE seq > $1 ORDER BY seq', [sinceSeq])).map(eventOf);
+  async listAdminEvents(sinceSeq = 0, limit?: number): Promise<AdminEvent[]> {
+    const page = limit === undefined ? '' : ' LIMIT $2';
+    return (await this.#db.all(`SELECT * FROM admin_events WHERE seq > $1 ORDER BY seq${page}`, limit === undefined ? [sinceSeq] : [sinceSeq, limit])).map(eventOf);
   }
 }
 

@@ -161,5 +161,6 @@ export interface Store {
 
   /** Appends an admin event to the hash-chained admin log. */
   appendAdminEvent(e: AdminEventInput): Promise<AdminEvent>;
-  listAdminEvents(sinceSeq?: number): Promise<AdminEvent[]>;
+  /** Admin events after sinceSeq in order, at most limit of them. */
+  listAdminEvents(sinceSeq?: number, limit?: number): Promise<AdminEvent[]>;
 }

@@ -213,7 +213,13 @@ export function registerAdmin(program: Command): void {
   clientOptions(audit.command('admin').description("the orchestrator's own hash-chained log of admin actions; the chain is checked, exit 1 if broken"))
     .option('--json', 'print JSON')
     .action(async (o: ClientOpts & { json?: boolean }) => {
-      const list = await (await adminClient(o)).json<AdminEvent[]>('GET', '/v1/admin/events');
+      const c = await adminClient(o);
+      const list: AdminEvent[] = [];
+      for (let after: string | null = '0'; after !== null; ) {
+        const res = await c.send('GET', `/v1/admin/events?after=${after}`);
+        list.push(...(JSON.parse(await res.text()) as AdminEvent[]));
+        after = res.headers.get('x-autonomy-next-cursor');
+      }
       const { adminEventHash } = await import('../../../adk/orchestrator/store/sql-store.ts');
       let prev = '0'.repeat(64);
       const broken = list.find((e, i) => {

@@ -60,6 +60,14 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(events.map((e) => e.action), ['token.create', 'node.enroll', 'token.create', 'node.enroll', 'bundle.push', 'bundle.push', 'rollback']);
       assert.equal(events[0]!.actor, 'admin:test');
       assert.ok(!JSON.stringify(events).includes(token), 'the admin log never holds a usable token');
+      // Paged: a full page names the next one's start; the last page names none.
+      const first = await admin.send('GET', '/v1/admin/events?limit=4');
+      assert.deepEqual((JSON.parse(await first.text()) as AdminEvent[]).map((e) => e.seq), [1, 2, 3, 4]);
+      assert.equal(first.headers.get('x-autonomy-next-cursor'), '4');
+      const rest = await admin.send('GET', '/v1/admin/events?limit=4&after=4');
+      assert.deepEqual((JSON.parse(await rest.text()) as AdminEvent[]).map((e) => e.seq), [5, 6, 7]);
+      assert.equal(rest.headers.get('x-autonomy-next-cursor'), null);
+      await assert.rejects(admin.json('GET', '/v1/admin/events?limit=10001'), { code: 'bad_request' });
     });
 
     test('a phased rollout converges; a bad bundle halts within budget and touched nodes roll back', async () => {
