@@ -90,8 +90,7 @@ export async function startDaemon(config: EdgeConfig, opts: DaemonOptions = {}):
     onFatal: fatal,
   });
   const node = new EdgeNode(store, ledger, scheduler, { nodeId: config.nodeId, peers: config.knownPeers, retentionMs: config.retentionMs, clock, onFatal: fatal });
-  const { missing, torn } = await node.reconcile();
-  for (const h of torn) log(`segment ${h} was cut short by a crash before it was acknowledged; removed`);
+  const missing = await node.reconcile();
   for (const h of missing) log(`segment ${h} is in the ledger but its file is gone; its deliveries will fail and reach Deadletter`);
 
   const { server } = createEdgeServer({

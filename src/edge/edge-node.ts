@@ -58,25 +58,14 @@ export class EdgeNode {
   }
 
   /**
-   * Brings ledger and store into agreement after a start. A file the ledger never recorded was
-   * renamed into place by a write the crash interrupted, before or after it was acknowledged:
-   * its bytes and its name are synced together (docs/edge.md), so it is checked against its
-   * address, adopted if whole and removed if not (then it was never acknowledged). Returns the
-   * ledger's segments whose file is missing, for the daemon to report, and the removed ones.
+   * Brings ledger and store into agreement after a start: files the ledger never recorded (a
+   * crash between the file's rename and the ledger commit, so never acknowledged) are adopted.
+   * Returns the ledger's segments whose file is missing, for the daemon to report.
    */
-  async reconcile(): Promise<{ missing: string[]; torn: string[] }> {
-    const torn: string[] = [];
-    for (const { hash, size } of this.store.list()) {
-      if (this.ledger.segment(hash)) continue;
-      if (await this.store.verify(hash)) {
-        this.ledger.addSegment(hash, size, 'recovered');
-      } else {
-        torn.push(hash);
-        await this.store.remove(hash);
-      }
-    }
+  async reconcile(): Promise<string[]> {
+    for (const { hash, size } of this.store.list()) if (!this.ledger.segment(hash)) this.ledger.addSegment(hash, size, 'recovered');
     await this.ledger.commit();
-    return { missing: this.ledger.segments().filter((s) => !this.store.has(s.hash)).map((s) => s.hash), torn };
+    return this.ledger.segments().filter((s) => !this.store.has(s.hash)).map((s) => s.hash);
   }
 
   /** Stores a local segment and schedules it to `to` (default: every known peer). */

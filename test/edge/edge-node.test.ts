@@ -1,16 +1,12 @@
-// Node behaviour in memory: put, receive, deadletter retry and purge, retention; and on files,
-// reconciling store and ledger after a crash.
+// Node behaviour in memory: put, receive, deadletter retry and purge, retention.
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { sha256Hex } from '../../src/common/hash.ts';
 import { ManualClock, type Timers } from '../../src/edge/clock.ts';
 import { EdgeNode } from '../../src/edge/edge-node.ts';
 import { Ledger, MemoryLedgerLog, State } from '../../src/edge/ledger.ts';
 import { Scheduler, type Transport } from '../../src/edge/scheduler.ts';
-import { FileBlobs, MemoryBlobs, SegmentStore } from '../../src/edge/segment-store.ts';
+import { MemoryBlobs, SegmentStore } from '../../src/edge/segment-store.ts';
 
 const noTimers: Timers = { setTimeout: () => null, clearTimeout: () => undefined };
 const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
@@ -106,41 +102,4 @@ test('a full store refuses a put instead of evicting undelivered bytes', async (
   await node.put(Buffer.from('12345'));
   await assert.rejects(node.put(Buffer.from('6789')), code('disk_ceiling'));
   assert.equal(store.usedBytes(), 5);
-});
-
-test('reconcile after a crash: an unrecorded whole file is adopted, one cut short before its sync is removed and taken again', async () => {
-  // FileBlobs renames before syncing the data (the two syncs then share one journal commit), so
-  // a crash can leave a named file whose bytes never reached the disk; it was never acknowledged.
-  const root = mkdtempSync(join(tmpdir(), 'edge-reconcile-'));
-  const log = new MemoryLedgerLog();
-  const clock = new ManualClock(0);
-  const start = async () => {
-    const ledger = await Ledger.open(log, clock);
-    const blobs = new FileBlobs(root);
-    const store = new SegmentStore(blobs, 1000);
-    const transport: Transport = { send: async () => ({ ok: true }) };
-    const scheduler = new Scheduler(ledger, transport, clock, noTimers, { backoffMs: [10], maxRetries: 1, maxInflightPerPeer: 2 });
-    return { ledger, store, blobs, node: new EdgeNode(store, ledger, scheduler, { nodeId: 'a', peers: [{ id: 'b', address: 'http://b:1' }], retentionMs: null, clock }) };
-  };
-  const first = await start();
-  const kept = Buffer.from('recorded before the crash');
-  await first.node.receive('b', sha256Hex(kept), kept);
-  await first.ledger.commit();
-  await first.blobs.close();
-  // Left by the crash: one write acknowledged whose ledger record was lost, one whose data was not synced.
-  const whole = Buffer.from('acknowledged, record lost');
-  const torn = Buffer.from('renamed, data never synced');
-  writeFileSync(join(root, 'segments', sha256Hex(whole)), whole);
-  writeFileSync(join(root, 'segments', sha256Hex(torn)), Buffer.alloc(torn.length));
-
-  const again = await start();
-  assert.deepEqual(await again.node.reconcile(), { missing: [], torn: [sha256Hex(torn)] });
-  assert.deepEqual(again.ledger.segments().map((s) => [s.hash, s.from]).sort(), [[sha256Hex(kept), 'b'], [sha256Hex(whole), 'recovered']].sort());
-  assert.equal(again.store.has(sha256Hex(torn)), false);
-  assert.equal(existsSync(join(root, 'segments', sha256Hex(torn))), false);
-  assert.equal(again.store.usedBytes(), kept.length + whole.length);
-  // The sender, never acknowledged, delivers again: stored, not taken for a repeat.
-  assert.equal(await again.node.receive('b', sha256Hex(torn), torn), 'stored');
-  assert.deepEqual(await again.store.get(sha256Hex(torn)), torn);
-  await again.blobs.close();
 });

@@ -1,7 +1,7 @@
 // The store's rules, run once against each backend (memory and files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { constants, existsSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { sha256Hex } from '../../src/common/hash.ts';
@@ -70,15 +70,15 @@ test('file: segments survive a reopen; temp leftovers are cleared; a corrupted f
   assert.equal(existsSync(join(root, 'segments', h)), false);
 });
 
-test('file: a segment is written through a spare temp file created ahead, and close removes the spares', { skip: process.platform !== 'linux' }, async () => {
+test('file: a segment is written through a spare temp file opened O_DSYNC, and close removes the spares', { skip: process.platform !== 'linux' }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'edge-store-'));
   const blobs = new FileBlobs(root);
   const [h, b] = seg('durable');
   await new SegmentStore(blobs, 1000).put(h, b);
-  // The write left a spare for the next one: created ahead, open, empty.
+  // The write left a spare for the next one: created ahead, open, empty, O_DSYNC.
   const spares = [...openFlagsByPath()].filter(([p]) => p.startsWith(join(root, 'tmp')));
   assert.equal(spares.length, 1);
-  assert.equal(statSync(spares[0]![0]).size, 0);
+  assert.equal(spares[0]![1] & constants.O_DSYNC, constants.O_DSYNC);
   assert.deepEqual(readdirSync(join(root, 'segments')), [h]);
   await blobs.close();
   assert.deepEqual(readdirSync(join(root, 'tmp')), []);
