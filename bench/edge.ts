@@ -35,7 +35,9 @@ const children: ChildProcess[] = [];
 
 /** Starts a child process and resolves with the first line it prints that matches. */
 function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // NODE_OPTIONS refuses --cpu-prof, so profiling the receivers takes this knob (docs/edge.md).
+  const prof = process.env['BENCH_CPU_PROF'];
+  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((res, rej) => {
     let out = '';
