@@ -50,7 +50,7 @@ export interface NodeView {
   last_seen: number | null;
   /** The gateway the node is online through when heard from only through the edge relay (null: directly, or offline). */
   online_via: string | null;
-  /** When the node's last applied report came through a gateway (the edge relay): which one, and when; null once a direct report is applied. */
+  /** The last report applied through a gateway (the edge relay): which one, and when. */
   relay: { via: string; last_seen: number } | null;
   error: string | null;
   audit_seq: number | null;

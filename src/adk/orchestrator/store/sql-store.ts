@@ -172,9 +172,6 @@ export class SqlStore implements Store {
       );
       if (n > 0 && via !== null) {
         await tx.run('INSERT INTO node_relays (node_id, via, seen_at) VALUES ($1, $2, $3) ON CONFLICT (node_id) DO UPDATE SET via = $2, seen_at = $3', [id, via, now]);
-      } else if (n > 0) {
-        // Its last report came directly: no gateway may go on reading its desired state and bundles.
-        await tx.run('DELETE FROM node_relays WHERE node_id = $1', [id]);
       }
       return n > 0;
     });

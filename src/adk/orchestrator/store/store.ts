@@ -99,13 +99,12 @@ export interface Store {
   touchNode(id: string, now: number): Promise<void>;
   /**
    * Applies a report unless a newer one was applied; returns whether it was. A direct report
-   * (via null) makes the node seen now and ends any gateway's route to it; a relayed one records
-   * the gateway and when instead.
+   * (via null) makes the node seen now; a relayed one records the gateway and when instead.
    */
   applyReport(id: string, report: NodeReport, now: number, via?: string | null): Promise<boolean>;
-  /** Every node whose last applied report came through a gateway, with that gateway. */
+  /** Every node's last report applied through a gateway. */
   listRelays(): Promise<RelaySeen[]>;
-  /** The gateway a node's last applied report came through, or null (it came directly). */
+  /** A node's last report applied through a gateway, or null. */
   getRelay(nodeId: string): Promise<RelaySeen | null>;
 
   /**

