@@ -376,7 +376,9 @@ export class OrchestratorService {
     await this.#checkGateway(gateway);
     const relay = await this.store.getRelay(nodeId);
     const node = await this.store.getNode(nodeId);
-    if (!node || relay?.via !== gateway.id) throw new AutonomyError('forbidden', `node ${nodeId} does not report through gateway ${gateway.id}`);
+    // Heard from directly since its last relayed report: it no longer routes through any gateway.
+    const direct = node !== null && relay !== null && node.lastSeen !== null && node.lastSeen > relay.seenAt;
+    if (!node || relay?.via !== gateway.id || direct) throw new AutonomyError('forbidden', `node ${nodeId} does not report through gateway ${gateway.id}`);
     return node;
   }
 

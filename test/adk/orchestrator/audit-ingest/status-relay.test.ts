@@ -190,6 +190,12 @@ test('desired state through the relay: the gateway hands a node\'s desired bundl
   assert.equal(await agent.relayStatusOnce(), true, 'the refusal is reported');
   assert.equal((await up.syncOnce()).reported, 1);
   assert.equal((await view(admin, node.nodeId)).confirmed, 'v2');
+
+  // The node reaches the orchestrator directly again: its former gateway may no longer read for it.
+  assert.deepEqual(await node.report({ active_revision: 'v2', status: 'ok', seq: Date.now() + 60_000 }), { applied: true });
+  await assert.rejects(gw.gatewayDesired(node.nodeId), { code: 'forbidden' }, 'it was heard from directly since');
+  await assert.rejects(gw.gatewayBundle(node.nodeId, 'v2', null), { code: 'forbidden' });
+  assert.equal((await view(admin, node.nodeId)).online_via, null);
 });
 
 /**
