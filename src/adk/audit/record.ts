@@ -40,24 +40,14 @@ export interface AppendInput {
 }
 
 /** A record as stored (the payload's fields), plus `hash`, derived from the payload bytes. */
-export interface WalRecord {
+export interface WalRecord extends Omit<AppendInput, 'kind' | 'reasons'> {
   v: number;
   seq: number;
   epoch: number;
   time: string;
   kind: RecordKind;
-  decision_id?: string;
-  tool?: string;
-  args?: Record<string, unknown>;
   args_hash?: string;
-  decision?: 'allow' | 'deny';
   reasons?: string[];
-  revision?: string;
-  digest?: string;
-  agent?: unknown;
-  context?: unknown;
-  latency_ns?: number;
-  detail?: Record<string, unknown>;
   prev_hash: string;
 }
 
